@@ -1,0 +1,1 @@
+"""Desktop GUI (PyQt5 + pyqtgraph): a thin view over pipeline.Pipeline."""

@@ -1,0 +1,1 @@
+"""2D pose detectors, multi-person tracking and target selection (no Qt)."""

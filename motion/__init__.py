@@ -1,0 +1,1 @@
+"""Motion output: world alignment, root trajectory, smoothing, foot contact, exporters (no Qt)."""

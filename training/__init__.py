@@ -1,0 +1,1 @@
+"""Training: datasets, window sampler, Stage I / Stage II, evaluation (no Qt)."""
