@@ -31,3 +31,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Optional MMPose backend (builds mmcv from source: ~10 minutes on 2 cores).
+mmpose: $(STAMP)
+	bash scripts/install_mmpose.sh $(PY)

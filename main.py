@@ -3,12 +3,14 @@
 Each subcommand lives in the package that owns it and is imported only when used, so `--help` is
 fast and the core stays importable without Qt. A subcommand module provides
 `configure(parser: argparse.ArgumentParser) -> None` and `run(args: argparse.Namespace) -> int`.
+User errors print as one line (`error: ...`); set PSTMO_DEBUG=1 to see the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from pstmo.errors import InputError
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"main.py {name}", description=help_text)
     module.configure(parser)
     args = parser.parse_args(argv[1:])
+    if os.environ.get("PSTMO_DEBUG"):
+        return int(module.run(args) or 0)
     try:
         return int(module.run(args) or 0)
     except KeyboardInterrupt:

@@ -67,7 +67,7 @@ def flip_h36m(pose: np.ndarray, *, normalised: bool = True, image_width: float |
     `pose` is `(..., 17, C)`. With `normalised=True` x is in [-1, 1] (or metres, root-relative) and
     flipping is `x -> -x`; otherwise x is in pixels and flipping is `x -> image_width - x`.
     """
-    out = np.array(pose, copy=True)
+    out = np.array(_check_layout(pose, NUM_JOINTS, "H36M-17"), copy=True)
     if normalised:
         out[..., 0] = -out[..., 0]
     else:

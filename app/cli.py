@@ -1,0 +1,96 @@
+"""`python main.py gui [VIDEO] [--screenshot FILE --exit-when-done]`: the desktop app."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("video", nargs="?", help="video (or image folder) to open and process")
+    parser.add_argument("--screenshot", default=None, help="save a PNG of the window when processing is done")
+    parser.add_argument("--exit-when-done", action="store_true", help="quit when processing (and screenshot) is done")
+    parser.add_argument("--checkpoint", default=None, help="lifter checkpoint (default: saved settings / shipped)")
+    parser.add_argument("--max-frames", type=int, default=None, help="process only the first N frames")
+    parser.add_argument("--live", action="store_true",
+                        help="replay VIDEO through live mode as if it were a webcam (demo without a camera)")
+    parser.add_argument("--frame", type=int, default=None, help="frame to show when done (default: a middle one)")
+    parser.add_argument("--size", default="1600x900", help="window size WxH (default 1600x900)")
+    parser.add_argument("--timeout", type=float, default=600.0, help="with --exit-when-done: give up after N s")
+
+
+def _has_display() -> bool:
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    return bool(platform and not platform.startswith("xcb")) or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run(args: argparse.Namespace) -> int:
+    if not _has_display():
+        raise OSError("no display: run under `xvfb-run`, or set QT_QPA_PLATFORM=offscreen")
+    from PyQt5 import QtCore, QtWidgets
+
+    from app.main_window import MainWindow
+    from app.skeleton_view import configure_opengl
+
+    if QtWidgets.QApplication.instance() is None:
+        configure_opengl()
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0]])
+    app.setApplicationName("P-STMO Studio")
+    window = MainWindow()
+    if args.checkpoint or args.max_frames:
+        data = window.pipeline.settings.to_dict()
+        data.update({k: v for k, v in (("checkpoint", args.checkpoint), ("max_frames", args.max_frames)) if v})
+        from pipeline.settings import PipelineSettings
+
+        window.pipeline = type(window.pipeline)(PipelineSettings.from_dict(data))
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"--size must look like 1600x900, got {args.size!r}") from None
+    window.resize(width, height)
+    window.show()
+    exit_code = {"code": 0}
+
+    def finish(ok: bool) -> None:
+        if not ok:
+            exit_code["code"] = 1
+            if window.last_error:
+                print(f"error: {window.last_error}", file=sys.stderr)
+        if ok and window.result is not None:
+            index = args.frame if args.frame is not None else window.best_frame()
+            window.timeline.set_index(index)
+            window.show_frame(index)
+        if args.screenshot:
+            QtCore.QTimer.singleShot(300, lambda: _shoot_and_maybe_exit())
+        elif args.exit_when_done:
+            QtCore.QTimer.singleShot(0, app.quit)
+
+    def _shoot_and_maybe_exit() -> None:
+        path = window.save_screenshot(args.screenshot)
+        print(f"screenshot: {path}")
+        if args.exit_when_done:
+            app.quit()
+
+    if args.video and args.live:
+        from pipeline.sources import open_source
+
+        window.live_finished.connect(lambda frames: finish(frames > 0 and window.last_error is None))
+        QtCore.QTimer.singleShot(0, lambda: window.start_live(open_source(args.video)))
+    elif args.video:
+        window.processing_finished.connect(finish)
+        QtCore.QTimer.singleShot(0, lambda: window.open_video(args.video))
+    elif args.screenshot or args.exit_when_done:
+        QtCore.QTimer.singleShot(500, lambda: finish(True))
+    if args.exit_when_done:
+        def give_up() -> None:
+            print(f"error: gave up after {args.timeout:.0f} s", file=sys.stderr)
+            exit_code["code"] = 1
+            window.cancel()
+            app.quit()
+
+        QtCore.QTimer.singleShot(int(args.timeout * 1000), give_up)
+    app.exec_()
+    window.close()
+    return exit_code["code"]

@@ -1,0 +1,129 @@
+"""Background work for the GUI: offline processing and live mode run in QThreads; the GUI thread only draws.
+
+Both workers report through Qt signals (queued across threads). The live worker drops frames rather than
+queue them: at most `MAX_PENDING` updates wait for the GUI, so a slow GUI never builds up latency.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+
+from PyQt5 import QtCore
+
+from pipeline.pipeline import Cancelled, Pipeline
+from pstmo.errors import InputError
+
+MAX_PENDING = 2
+
+
+def readable_error(error: BaseException) -> str:
+    """One line for the user: InputError and OS errors as they are, anything else with its type."""
+    if isinstance(error, InputError | OSError | ValueError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+class ProcessWorker(QtCore.QThread):
+    """Runs `Pipeline.process(source, out_dir)`; emits progress(stage, done, total), then done or failed."""
+
+    progress = QtCore.pyqtSignal(str, int, int)
+    done = QtCore.pyqtSignal(object)
+    failed = QtCore.pyqtSignal(str)
+    cancelled = QtCore.pyqtSignal()
+
+    def __init__(self, pipeline: Pipeline, source: object, out_dir: str | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.pipeline = pipeline
+        self.source = source
+        self.out_dir = out_dir
+        self.cancel_event = threading.Event()
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def run(self) -> None:
+        try:
+            result = self.pipeline.process(self.source, self.out_dir, cancel=self.cancel_event,
+                                           progress=lambda s, d, t: self.progress.emit(s, d, -1 if t is None else t))
+        except Cancelled:
+            self.cancelled.emit()
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message, never a crash
+            if not isinstance(error, InputError | OSError | ValueError):
+                traceback.print_exc()
+            self.failed.emit(readable_error(error))
+        else:
+            if self.cancel_event.is_set():
+                self.cancelled.emit()
+            else:
+                self.done.emit(result)
+
+
+class CallWorker(QtCore.QThread):
+    """Runs `function()` off the GUI thread (e.g. an export); emits done(result) or failed(message)."""
+
+    done = QtCore.pyqtSignal(object)
+    failed = QtCore.pyqtSignal(str)
+
+    def __init__(self, function, parent=None) -> None:
+        super().__init__(parent)
+        self.function = function
+
+    def run(self) -> None:
+        try:
+            result = self.function()
+        except Exception as error:  # noqa: BLE001
+            if not isinstance(error, InputError | OSError | ValueError):
+                traceback.print_exc()
+            self.failed.emit(readable_error(error))
+        else:
+            self.done.emit(result)
+
+
+class LiveWorker(QtCore.QThread):
+    """Runs `Pipeline.live(source)`; emits `update(LiveUpdate)` for at most MAX_PENDING unhandled frames.
+
+    The GUI calls `handled()` after drawing each update; frames arriving while the GUI is behind are
+    processed (the tracker and lifter see every frame) but not drawn.
+    """
+
+    update = QtCore.pyqtSignal(object)
+    failed = QtCore.pyqtSignal(str)
+    stopped = QtCore.pyqtSignal(int)
+
+    def __init__(self, pipeline: Pipeline, source: object, record: str | None = None,
+                 duration_s: float | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.pipeline = pipeline
+        self.source = source
+        self.record = record
+        self.duration_s = duration_s
+        self.cancel_event = threading.Event()
+        self._pending = 0
+        self._lock = threading.Lock()
+        self.frames = 0
+        self.dropped = 0
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def handled(self) -> None:
+        with self._lock:
+            self._pending = max(self._pending - 1, 0)
+
+    def run(self) -> None:
+        try:
+            for item in self.pipeline.live(self.source, cancel=self.cancel_event, record=self.record,
+                                           duration_s=self.duration_s):
+                self.frames += 1
+                with self._lock:
+                    if self._pending >= MAX_PENDING:
+                        self.dropped += 1
+                        continue
+                    self._pending += 1
+                self.update.emit(item)
+        except Exception as error:  # noqa: BLE001
+            if not isinstance(error, InputError | OSError | ValueError):
+                traceback.print_exc()
+            self.failed.emit(readable_error(error))
+        self.stopped.emit(self.frames)

@@ -1,0 +1,74 @@
+"""Shared loading for the motion benchmarks: Human3.6M 3D, cameras and Stacked Hourglass 2D from ../shared."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pstmo.cameras import Camera, load_h36m_cameras, project_to_2d, world_to_camera  # noqa: E402
+from pstmo.skeleton import mpii_to_h36m  # noqa: E402
+
+SHARED = Path(os.environ.get("PSTMO_SHARED_DIR", REPO.parent / "shared"))
+H36M = SHARED / "data" / "h36m"
+TEST_SUBJECTS = ("S9", "S11")
+
+
+def load_h36m() -> tuple[dict, dict, dict]:
+    """(3D: subject -> action -> (N, 17, 3) world metres, 2D SH: subject -> action -> list of 4 (N, 16, 2) pixels
+    or empty, cameras: subject -> 4 Camera)."""
+    raw3d = np.load(H36M / "data_3d_h36m_int16.npz", allow_pickle=True)["positions_3d"].item()
+    raw2d = np.load(H36M / "data_2d_h36m_sh_qpx_int16.npz", allow_pickle=True)["positions_2d"].item()
+    cameras = load_h36m_cameras(H36M / "h36m_cameras.json")
+    poses = {s: {a: v * 1e-4 for a, v in raw3d[s].items()} for s in TEST_SUBJECTS}
+    detections = {s: {a: [v / 4.0 for v in raw2d[s][a]] for a in raw2d[s]} for s in TEST_SUBJECTS}
+    return poses, detections, cameras
+
+
+def action_of(sequence: str) -> str:
+    return sequence.split(" ")[0]
+
+
+def camera_views(world: np.ndarray, camera: Camera) -> tuple[np.ndarray, np.ndarray]:
+    """(camera-frame joints (N, 17, 3) metres, ground-truth 2D (N, 17, 2) pixels with lens distortion)."""
+    joints = world_to_camera(world, camera)
+    return joints, project_to_2d(joints, camera)
+
+
+def sh_noise_in_metres(joints_camera: np.ndarray, detected_mpii: np.ndarray, ground_truth_2d: np.ndarray,
+                       camera: Camera) -> np.ndarray:
+    """The Stacked Hourglass detector's real 2D error (N, 17, 2) px, moved to metres at each joint's depth
+    (x, y in the camera frame; no depth error): (N, 17, 3)."""
+    detected = mpii_to_h36m(detected_mpii)
+    error_px = detected - ground_truth_2d
+    noise = np.zeros_like(joints_camera)
+    noise[..., :2] = error_px * joints_camera[..., 2:3] / camera.f
+    return noise
+
+
+def machine() -> dict:
+    load = os.getloadavg()
+    return {
+        "machine": platform.node(), "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+        "python": platform.python_version(), "device": "cpu", "load_avg_1_5_15": [round(x, 2) for x in load],
+        "date_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "git_commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                                     text=True).stdout.strip(),
+    }
+
+
+def emit(result: dict, name: str, save: bool) -> None:
+    """Print `result` as JSON; with `save`, also write it to benchmarks/results/<name>.json."""
+    text = json.dumps(result, indent=1)
+    print(text)
+    if save:
+        (REPO / "benchmarks" / "results" / f"{name}.json").write_text(text + "\n")

@@ -1,0 +1,399 @@
+"""Multi-person identity tracking, target selection and gap filling.
+
+`PeopleTracker.update(frame_index, people)` gives each detected person a stable ID by matching them to the
+tracks of earlier frames (Hungarian assignment on a similarity that is the larger of box IoU and keypoint
+OKS). A track that misses frames is kept for `max_lost` frames so the person gets their old ID back when
+they reappear. Events that look like identity mistakes are recorded in `PeopleTracker.id_switches`:
+a person reappearing after their old track expired (they get a new ID), and a track whose box jumps
+farther than a person can move between frames (probably taken over by someone else).
+
+Offline, `build_track(tracker.tracks[target_id], ...)` turns a track into a `Track2D` with short gaps
+interpolated and low-confidence joints marked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from detectors.base import Person, to_h36m
+from detectors.track import Track2D
+from pstmo.errors import InputError
+from pstmo.skeleton import NUM_JOINTS
+
+PREDICT_FRAMES = 3
+"""A lost track's box is moved along its last velocity for at most this many frames."""
+RESUME_SIZE_RATIO = 2.0
+"""Second-stage matching accepts box heights up to this ratio apart (part of a person may be hidden)."""
+OKS_SIGMA = 0.08
+"""Keypoint spread for OKS, as a fraction of the person's size (box diagonal / sqrt 2)."""
+
+
+@dataclass
+class TrackedPerson:
+    """One person in one frame with their track ID.
+
+    keypoints: (17, 2) H36M pixels; confidence: (17,) in [0, 1]; box: (4,) x1 y1 x2 y2 pixels.
+    """
+
+    track_id: int
+    frame_index: int
+    keypoints: np.ndarray
+    confidence: np.ndarray
+    box: np.ndarray
+    score: float
+    person: Person | None = None
+
+
+@dataclass
+class TrackRecord:
+    """Everything seen of one tracked person: frame index -> (17, 2) px, (17,) confidence, (4,) box."""
+
+    track_id: int
+    frames: list[int] = field(default_factory=list)
+    keypoints: list[np.ndarray] = field(default_factory=list)
+    confidence: list[np.ndarray] = field(default_factory=list)
+    boxes: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def length(self) -> int:
+        """Number of frames this person was detected in."""
+        return len(self.frames)
+
+    @property
+    def first_frame(self) -> int:
+        return self.frames[0]
+
+    @property
+    def last_frame(self) -> int:
+        return self.frames[-1]
+
+    @property
+    def median_height(self) -> float:
+        """Median box height in pixels."""
+        return float(np.median([b[3] - b[1] for b in self.boxes])) if self.boxes else 0.0
+
+    @property
+    def median_area(self) -> float:
+        """Median box area in square pixels."""
+        return float(np.median([(b[2] - b[0]) * (b[3] - b[1]) for b in self.boxes])) if self.boxes else 0.0
+
+    def to_json(self) -> dict:
+        """JSON-ready summary with per-frame keypoints (H36M pixels, null where NaN) and boxes."""
+        return {
+            "id": self.track_id,
+            "first_frame": self.first_frame,
+            "last_frame": self.last_frame,
+            "length": self.length,
+            "median_box_height": round(self.median_height, 1),
+            "frames": list(self.frames),
+            "boxes": [[round(float(v), 1) for v in b] for b in self.boxes],
+            "keypoints": [_points_json(k) for k in self.keypoints],
+            "confidence": [[round(float(c), 3) for c in conf] for conf in self.confidence],
+        }
+
+
+def _points_json(points: np.ndarray) -> list:
+    return [None if not np.isfinite(p).all() else [round(float(p[0]), 2), round(float(p[1]), 2)] for p in points]
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two x1 y1 x2 y2 boxes."""
+    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
+    x2, y2 = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(x2 - x1, 0.0) * max(y2 - y1, 0.0)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def keypoint_oks(a: np.ndarray, conf_a: np.ndarray, b: np.ndarray, conf_b: np.ndarray, box: np.ndarray,
+                 min_confidence: float = 0.3) -> float:
+    """Object keypoint similarity in [0, 1] of two (17, 2) poses over joints both see with confidence."""
+    both = (conf_a >= min_confidence) & (conf_b >= min_confidence) & np.isfinite(a).all(1) & np.isfinite(b).all(1)
+    if both.sum() < 3:
+        return 0.0
+    scale = max(float(np.hypot(box[2] - box[0], box[3] - box[1])) / np.sqrt(2.0), 1.0)
+    d2 = ((a[both] - b[both]) ** 2).sum(axis=1)
+    return float(np.exp(-d2 / (2.0 * (OKS_SIGMA * scale) ** 2)).mean())
+
+
+def _centre(box: np.ndarray) -> np.ndarray:
+    return np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+
+
+class PeopleTracker:
+    """Frame-by-frame identity tracking of every detected person.
+
+    min_similarity: a detection joins a track when max(IoU, OKS) with the track's last box/pose (shifted by
+        its recent motion) reaches this.
+    max_lost: frames a track may go undetected and still be resumed under the same ID.
+    max_jump: a matched box whose centre moves more than this many box heights per frame (since the
+        track's last detection) is reported as a suspected identity switch.
+    min_length: tracks shorter than this many frames are treated as noise when reporting switches.
+    resume_distance: a person no track claimed joins a track no person claimed when their box centres are
+        at most this many box heights apart (and their heights within `RESUME_SIZE_RATIO` times).
+    """
+
+    def __init__(self, min_similarity: float = 0.2, max_lost: int = 30, max_jump: float = 0.5,
+                 min_length: int = 5, resume_distance: float = 0.5) -> None:
+        self.min_similarity = float(min_similarity)
+        self.max_lost = int(max_lost)
+        self.max_jump = float(max_jump)
+        self.min_length = int(min_length)
+        self.resume_distance = float(resume_distance)
+        self.tracks: dict[int, TrackRecord] = {}
+        self.id_switches: list[dict] = []
+        self.frames_seen = 0
+        self.empty_frames: list[int] = []
+        self._next_id = 0
+        self._active: list[int] = []
+        self._expired: list[int] = []
+        self._target: int | None = None
+
+    # ------------------------------------------------------------------ streaming
+
+    def update(self, frame_index: int, people: list[Person]) -> list[TrackedPerson]:
+        """Match this frame's people to tracks; returns them with their track IDs (new IDs for new people)."""
+        self.frames_seen += 1
+        self._expire(frame_index)
+        observations = []
+        for person in people:
+            keypoints, confidence = to_h36m(person)
+            observations.append((person, keypoints, confidence))
+        if not observations:
+            self.empty_frames.append(frame_index)
+            return []
+        assigned = self._assign(frame_index, observations)
+        out = []
+        for (person, keypoints, confidence), track_id in zip(observations, assigned, strict=True):
+            if track_id is None:
+                track_id = self._new_track(frame_index, person.box)
+            else:
+                self._check_jump(frame_index, track_id, person.box)
+            record = self.tracks[track_id]
+            record.frames.append(frame_index)
+            record.keypoints.append(keypoints)
+            record.confidence.append(confidence)
+            record.boxes.append(person.box.copy())
+            out.append(TrackedPerson(track_id, frame_index, keypoints, confidence, person.box.copy(),
+                                     person.score, person))
+        return out
+
+    def _predicted_shift(self, record: TrackRecord, frame_index: int) -> np.ndarray:
+        if record.length < 2:
+            return np.zeros(2)
+        span = record.frames[-1] - record.frames[-2]
+        velocity = (_centre(record.boxes[-1]) - _centre(record.boxes[-2])) / max(span, 1)
+        return velocity * min(frame_index - record.frames[-1], PREDICT_FRAMES)
+
+    def _similarity(self, record: TrackRecord, frame_index: int, keypoints: np.ndarray, confidence: np.ndarray,
+                    box: np.ndarray) -> float:
+        shift = self._predicted_shift(record, frame_index)
+        last_box = record.boxes[-1] + np.concatenate([shift, shift])
+        last_points = record.keypoints[-1] + shift
+        iou = box_iou(last_box, box)
+        oks = keypoint_oks(last_points, record.confidence[-1], keypoints, confidence, last_box)
+        return max(iou, oks)
+
+    def _assign(self, frame_index: int, observations: list) -> list[int | None]:
+        """Track ID (or None: new person) for each observation: Hungarian matching on similarity, then
+        people left over are matched to tracks left over that are near (a person re-found after a miss or a
+        pose change, whose box no longer overlaps enough)."""
+        assigned: list[int | None] = [None] * len(observations)
+        if not self._active:
+            return assigned
+        similarity = np.array([
+            [self._similarity(self.tracks[t], frame_index, kp, conf, person.box) for t in self._active]
+            for person, kp, conf in observations
+        ])
+        rows, cols = linear_sum_assignment(-similarity)
+        for row, col in zip(rows, cols, strict=True):
+            if similarity[row, col] >= self.min_similarity:
+                assigned[row] = self._active[col]
+        free_rows = [r for r in range(len(observations)) if assigned[r] is None]
+        free_tracks = [t for t in self._active if t not in assigned]
+        if not free_rows or not free_tracks:
+            return assigned
+        distance = np.array([[self._resume_distance(self.tracks[t], frame_index, observations[r][0].box)
+                              for t in free_tracks] for r in free_rows])
+        rows, cols = linear_sum_assignment(distance)
+        for row, col in zip(rows, cols, strict=True):
+            if distance[row, col] <= self.resume_distance:
+                assigned[free_rows[row]] = free_tracks[col]
+        return assigned
+
+    def _resume_distance(self, record: TrackRecord, frame_index: int, box: np.ndarray) -> float:
+        """Centre distance in box heights (the larger of the two); 1e6 when the heights differ by more than
+        `RESUME_SIZE_RATIO` times."""
+        last = record.boxes[-1]
+        height, new_height = max(last[3] - last[1], 1.0), max(box[3] - box[1], 1.0)
+        if not 1 / RESUME_SIZE_RATIO <= new_height / height <= RESUME_SIZE_RATIO:
+            return 1e6
+        predicted = _centre(last) + self._predicted_shift(record, frame_index)
+        return float(np.linalg.norm(_centre(box) - predicted) / max(height, new_height))
+
+    def _new_track(self, frame_index: int, box: np.ndarray) -> int:
+        track_id = self._next_id
+        self._next_id += 1
+        self.tracks[track_id] = TrackRecord(track_id)
+        self._active.append(track_id)
+        for old_id in self._expired:  # someone expired nearby recently: probably the same person, new ID
+            old = self.tracks[old_id]
+            if old.length < self.min_length:
+                continue
+            near = np.linalg.norm(_centre(old.boxes[-1]) - _centre(box)) < (old.boxes[-1][3] - old.boxes[-1][1])
+            if near and frame_index - old.last_frame <= 4 * self.max_lost:
+                self.id_switches.append({
+                    "frame": frame_index, "from_id": old_id, "to_id": track_id, "kind": "reappeared",
+                    "detail": f"track {old_id} was lost {frame_index - old.last_frame} frames ago near here",
+                })
+                self._expired.remove(old_id)
+                break
+        return track_id
+
+    def _check_jump(self, frame_index: int, track_id: int, box: np.ndarray) -> None:
+        record = self.tracks[track_id]
+        height = max(record.boxes[-1][3] - record.boxes[-1][1], 1.0)
+        frames = max(frame_index - record.last_frame, 1)
+        moved = np.linalg.norm(_centre(box) - _centre(record.boxes[-1]) - self._predicted_shift(record, frame_index))
+        if moved / height > self.max_jump * frames:
+            self.id_switches.append({
+                "frame": frame_index, "from_id": track_id, "to_id": track_id, "kind": "jump",
+                "detail": f"box moved {moved / height:.2f} heights in {frames} frame(s)",
+            })
+
+    def _expire(self, frame_index: int) -> None:
+        for track_id in list(self._active):
+            if frame_index - self.tracks[track_id].last_frame > self.max_lost:
+                self._active.remove(track_id)
+                self._expired.append(track_id)
+
+    # ------------------------------------------------------------------ selection
+
+    def select_target(self, person: str | int = "largest") -> int | None:
+        """ID of the person to follow: "largest" (biggest median box height among tracks seen in at least a
+        quarter as many frames as the longest), "longest" (most frames), or a track ID. None if nobody."""
+        return select_target(self.tracks, person)
+
+    def current_target(self, person: str | int = "largest") -> int | None:
+        """Streaming target: keeps the previous choice while its track is alive, else chooses again."""
+        if isinstance(person, int) or (isinstance(person, str) and person.isdigit()):
+            return int(person) if int(person) in self.tracks else None
+        if self._target is not None and self._target in self._active:
+            return self._target
+        alive = {t: self.tracks[t] for t in self._active if self.tracks[t].length}
+        self._target = select_target(alive, person) if alive else None
+        return self._target
+
+
+def parse_person(person: str | int) -> str | int:
+    """'largest' / 'longest' / an integer ID (as int or digit string) -> the rule or the ID."""
+    if isinstance(person, (int, np.integer)):
+        return int(person)
+    text = str(person).strip().lower()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    if text in ("largest", "longest"):
+        return text
+    raise InputError(f"--person must be 'largest', 'longest' or a track ID number; got {person!r}")
+
+
+def select_target(tracks: dict[int, TrackRecord], person: str | int = "largest") -> int | None:
+    """See `PeopleTracker.select_target`. Raises InputError for an unknown ID."""
+    rule = parse_person(person)
+    candidates = {t: r for t, r in tracks.items() if r.length > 0}
+    if isinstance(rule, int):
+        if rule not in candidates:
+            known = ", ".join(f"{t} ({r.length} frames)" for t, r in sorted(candidates.items())) or "none"
+            raise InputError(f"person ID {rule} was not tracked; tracked IDs: {known}")
+        return rule
+    if not candidates:
+        return None
+    if rule == "longest":
+        return max(candidates, key=lambda t: (candidates[t].length, candidates[t].median_height))
+    longest = max(r.length for r in candidates.values())
+    steady = {t: r for t, r in candidates.items() if r.length >= 0.25 * longest}
+    return max(steady, key=lambda t: (steady[t].median_height, steady[t].length))
+
+
+# ---------------------------------------------------------------------------------------- gap filling
+
+def fill_gaps(keypoints: np.ndarray, confidence: np.ndarray, *, max_gap: int, min_confidence: float
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Linearly interpolate each joint across runs of at most `max_gap` unreliable frames.
+
+    keypoints: (T, 17, 2) pixels, NaN where missing; confidence: (T, 17). A joint is unreliable where it is
+    NaN or its confidence is below `min_confidence`; a run of unreliable frames between two reliable ones
+    that is at most `max_gap` long is replaced by linear interpolation. Longer runs and runs at the start or
+    end keep the detected values (NaN where nothing was detected). Confidence is left as detected, except
+    that filled joints that had no detection get the lower confidence of the two frames they were
+    interpolated from.
+    Returns (keypoints, confidence, filled (T, 17) bool).
+    """
+    keypoints = np.array(keypoints, dtype=np.float32, copy=True)
+    confidence = np.array(confidence, dtype=np.float32, copy=True)
+    filled = np.zeros(confidence.shape, dtype=bool)
+    reliable = np.isfinite(keypoints).all(axis=2) & (confidence >= min_confidence)
+    for joint in range(keypoints.shape[1]):
+        good = np.flatnonzero(reliable[:, joint])
+        for before, after in zip(good[:-1], good[1:], strict=True):
+            gap = after - before - 1
+            if gap == 0 or gap > max_gap:
+                continue
+            weights = (np.arange(before + 1, after) - before) / (after - before)
+            start, end = keypoints[before, joint], keypoints[after, joint]
+            span = slice(before + 1, after)
+            was_missing = ~np.isfinite(keypoints[span, joint]).all(axis=1)
+            keypoints[span, joint] = start + weights[:, None] * (end - start)
+            conf = confidence[span, joint]
+            conf[was_missing] = min(confidence[before, joint], confidence[after, joint])
+            filled[span, joint] = True
+    return keypoints, confidence, filled
+
+
+def missing_runs(missing: np.ndarray) -> list[tuple[int, int]]:
+    """[(first, last)] inclusive frame ranges where `missing` (T,) is True."""
+    runs, start = [], None
+    for index, flag in enumerate(np.asarray(missing, dtype=bool)):
+        if flag and start is None:
+            start = index
+        elif not flag and start is not None:
+            runs.append((start, index - 1))
+            start = None
+    if start is not None:
+        runs.append((start, len(missing) - 1))
+    return runs
+
+
+def build_track(record: TrackRecord | None, num_frames: int, image_size: tuple[int, int], fps: float, *,
+                max_gap: int = 15, min_confidence: float = 0.3, source: str = "", detector: str = ""
+                ) -> Track2D:
+    """`Track2D` of one tracked person over `num_frames` frames, short gaps filled.
+
+    Frames where the person was not detected are NaN with confidence 0, unless the gap is at most
+    `max_gap` frames (then interpolated; `Track2D.interpolated` marks those frames). Joints below
+    `min_confidence` keep their confidence (so they stay marked) but short runs of them are replaced by
+    interpolation. `extra` holds: `filled` (T, 17) bool, `low_confidence` (T, 17) bool (below
+    `min_confidence` after filling), `long_gaps` [(first, last)] frame ranges left missing, `max_gap`.
+    """
+    keypoints = np.full((num_frames, NUM_JOINTS, 2), np.nan, dtype=np.float32)
+    confidence = np.zeros((num_frames, NUM_JOINTS), dtype=np.float32)
+    person_id = None
+    if record is not None:
+        person_id = record.track_id
+        for frame, kp, conf in zip(record.frames, record.keypoints, record.confidence, strict=True):
+            if 0 <= frame < num_frames:
+                keypoints[frame], confidence[frame] = kp, conf
+    detected = np.isfinite(keypoints).all(axis=2).any(axis=1)
+    keypoints, confidence, filled = fill_gaps(keypoints, confidence, max_gap=max_gap, min_confidence=min_confidence)
+    interpolated = ~detected & filled.any(axis=1)
+    still_missing = ~np.isfinite(keypoints).all(axis=2).any(axis=1)
+    low = np.isfinite(keypoints).all(axis=2) & (confidence < min_confidence) & ~filled
+    return Track2D(
+        keypoints=keypoints, confidence=confidence, image_size=image_size, fps=fps, person_id=person_id,
+        interpolated=interpolated, source=source, detector=detector,
+        extra={"filled": filled, "low_confidence": low, "long_gaps": missing_runs(still_missing),
+               "max_gap": int(max_gap), "min_confidence": float(min_confidence)},
+    )

@@ -1,0 +1,148 @@
+"""Run a detector and the tracker over a frame source: `detect_video` (offline) and `PersonFollower` (live).
+
+The per-frame path is `PersonFollower.step(frame_index, image)`: detect -> update the tracker -> the
+target's current (17, 2) keypoints; `detect_video` runs it over a whole source and builds the `Track2D`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from detectors.base import Detector, Person
+from detectors.track import Track2D
+from detectors.tracker import PeopleTracker, TrackedPerson, TrackRecord, build_track, parse_person, select_target
+from pstmo.errors import InputError
+from pstmo.skeleton import NUM_JOINTS
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int | None], None]
+"""progress(frames_done, frames_total_or_None)."""
+
+
+@dataclass
+class FrameResult:
+    """One frame of the live path: every tracked person and the target's H36M keypoints.
+
+    keypoints: (17, 2) pixels of the target, NaN when the target is not in this frame.
+    confidence: (17,) in [0, 1], 0 when missing.
+    """
+
+    frame_index: int
+    people: list[TrackedPerson]
+    target_id: int | None
+    keypoints: np.ndarray
+    confidence: np.ndarray
+
+    @property
+    def found(self) -> bool:
+        return bool(np.isfinite(self.keypoints).all())
+
+
+class PersonFollower:
+    """Detector + tracker for streaming use (webcam): `step(index, image)` per frame.
+
+    person: "largest", "longest" or a track ID; the target is re-chosen only when its track is lost.
+    """
+
+    def __init__(self, detector: Detector, person: str | int = "largest", tracker: PeopleTracker | None = None
+                 ) -> None:
+        self.detector = detector
+        self.person = parse_person(person)
+        self.tracker = tracker or PeopleTracker()
+        self.failed_frames: list[int] = []
+
+    def detect(self, frame_index: int, image: np.ndarray) -> list[Person]:
+        """The detector's people in this frame; a frame the backend cannot handle gives nobody (logged)."""
+        try:
+            return self.detector.detect(image)
+        except Exception as error:  # noqa: BLE001 - one bad frame must not stop a video
+            log.warning("frame %d: detector failed (%s); treated as missing", frame_index, error)
+            self.failed_frames.append(frame_index)
+            return []
+
+    def step(self, frame_index: int, image: np.ndarray) -> FrameResult:
+        people = self.tracker.update(frame_index, self.detect(frame_index, image))
+        target = self.tracker.current_target(self.person)
+        keypoints = np.full((NUM_JOINTS, 2), np.nan, dtype=np.float32)
+        confidence = np.zeros(NUM_JOINTS, dtype=np.float32)
+        for tracked in people:
+            if tracked.track_id == target:
+                keypoints, confidence = tracked.keypoints, tracked.confidence
+        return FrameResult(frame_index, people, target, keypoints, confidence)
+
+
+@dataclass
+class DetectionResult:
+    """Result of `detect_video`.
+
+    track: the chosen person's `Track2D` (all NaN if nobody was chosen, e.g. cancelled before anyone).
+    tracks: every tracked person by ID. id_switches: suspected identity mistakes (see `PeopleTracker`).
+    frames_read: frames decoded from the source. missing_frames: frame indices where the chosen person has
+    no keypoints even after gap filling. empty_frames: frames where nobody at all was detected.
+    """
+
+    track: Track2D
+    tracks: dict[int, TrackRecord]
+    target_id: int | None
+    id_switches: list[dict]
+    frames_read: int
+    missing_frames: list[int]
+    empty_frames: list[int] = field(default_factory=list)
+    failed_frames: list[int] = field(default_factory=list)
+    truncated: bool = False
+    cancelled: bool = False
+
+
+def _is_cancelled(cancel: threading.Event | Callable[[], bool] | None) -> bool:
+    if cancel is None:
+        return False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set()
+    return bool(cancel())
+
+
+def detect_video(source, detector: Detector, *, person: str | int = "largest", max_gap: int = 15,
+                 min_confidence: float = 0.3, progress: ProgressCallback | None = None,
+                 cancel: threading.Event | Callable[[], bool] | None = None,
+                 tracker: PeopleTracker | None = None) -> DetectionResult:
+    """Detect and track everyone in `source` (a `pipeline.sources.FrameSource`), then build the chosen
+    person's `Track2D` with gaps up to `max_gap` frames interpolated.
+
+    person: "largest" | "longest" | track ID. progress(done, total) is called after every frame; `cancel`
+    (an Event or a callable returning True) stops early and returns what was found so far (cancelled=True).
+    Raises InputError when nobody is detected in the whole source, or for an unknown person ID.
+    """
+    rule = parse_person(person)
+    detector.reset()
+    follower = PersonFollower(detector, rule if isinstance(rule, str) else "largest", tracker)
+    total = source.frame_count
+    cancelled = False
+    frames_read = 0
+    for frame in source:
+        if _is_cancelled(cancel):
+            cancelled = True
+            break
+        follower.tracker.update(frame.index, follower.detect(frame.index, frame.image))
+        frames_read = frame.index + 1
+        if progress is not None:
+            progress(frames_read, total)
+    tracks = follower.tracker.tracks
+    if not cancelled and not any(r.length for r in tracks.values()):
+        raise InputError(f"{source.name}: nobody detected in any of the {frames_read} frames read")
+    target = select_target(tracks, rule) if tracks else None
+    track = build_track(tracks.get(target) if target is not None else None, frames_read, source.image_size,
+                        source.fps, max_gap=max_gap, min_confidence=min_confidence, source=source.name,
+                        detector=detector.name)
+    missing = np.flatnonzero(track.missing).tolist()
+    return DetectionResult(
+        track=track, tracks=tracks, target_id=target, id_switches=list(follower.tracker.id_switches),
+        frames_read=frames_read, missing_frames=missing, empty_frames=list(follower.tracker.empty_frames),
+        failed_frames=list(follower.failed_frames), truncated=bool(getattr(source, "truncated", False)),
+        cancelled=cancelled,
+    )

@@ -1,0 +1,88 @@
+"""`python main.py process VIDEO --out DIR`: video -> 2D keypoints -> 3D -> result + exports, headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+
+from pipeline.settings import EXPORT_FORMATS, SMOOTHING_METHODS, PipelineSettings
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `process` and `webcam`: detector, checkpoint, device, person, flip, smoothing."""
+    parser.add_argument("--detector", default="mediapipe", help="2D backend (default: mediapipe)")
+    parser.add_argument("--checkpoint", default=None, help="lifter checkpoint (default: the one in assets/models/)")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--person", default="largest", help="tracker id to follow, or 'largest' (default)")
+    parser.add_argument("--no-flip", action="store_true", help="disable flip test-time augmentation")
+    parser.add_argument("--smoothing", default="one_euro", choices=SMOOTHING_METHODS, help="3D smoothing filter")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("video", help="video file, image folder or image")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--export", default=",".join(EXPORT_FORMATS),
+                        help=f"comma-separated formats among {','.join(EXPORT_FORMATS)} (default: all)")
+    add_model_options(parser)
+    parser.add_argument("--max-frames", type=int, default=None, help="process only the first N frames")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON instead of one line")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+class TqdmProgress:
+    """One tqdm bar per pipeline stage, on stderr."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.stage: str | None = None
+        self.bar = None
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = tqdm(total=total, desc=f"{stage:<7}", unit="frame" if stage in ("detect", "lift") else "step",
+                            file=sys.stderr, leave=False, dynamic_ncols=True)
+        if total is not None and self.bar.total != total:
+            self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipeline.pipeline import Cancelled, Pipeline
+
+    settings = PipelineSettings(detector=args.detector, checkpoint=args.checkpoint, device=args.device,
+                                flip=not args.no_flip, smoothing=args.smoothing, person=args.person,
+                                exports=args.export, max_frames=args.max_frames)
+    progress = TqdmProgress(enabled=not args.quiet)
+    cancel = threading.Event()
+    try:
+        result = Pipeline(settings).process(args.video, args.out, progress=progress, cancel=cancel)
+    except (KeyboardInterrupt, Cancelled):
+        cancel.set()
+        print("process: cancelled", file=sys.stderr)
+        return 130
+    finally:
+        progress.close()
+    summary = result.summary
+    if args.json:
+        print(json.dumps(summary.to_dict(), indent=2))
+    else:
+        print(summary.line())
+        for warning in summary.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        for kind, path in summary.outputs.items():
+            print(f"  {kind:<6} {path}")
+    return 0

@@ -1,0 +1,93 @@
+"""`python main.py webcam`: live 3D from a webcam (or any frame source), headless, optionally recorded."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.cli_process import add_model_options
+from pipeline.settings import PipelineSettings
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", default="0",
+                        help="webcam index (default 0), or a video file/folder to replay as if live")
+    parser.add_argument("--size", default=None, help="webcam resolution WxH, e.g. 1280x720")
+    parser.add_argument("--mode", default="causal", choices=("causal", "centred"),
+                        help="causal: low latency; centred: accurate, delayed by half a window")
+    parser.add_argument("--record", default=None, help="also write the incoming frames to this video file")
+    parser.add_argument("--out", default=None, help="write the live 3D poses (NPZ) into this folder at the end")
+    parser.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    parser.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    add_model_options(parser)
+
+
+def _parse_size(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    try:
+        w, h = text.lower().split("x")
+        return int(w), int(h)
+    except ValueError:
+        raise ValueError(f"--size must look like 1280x720, got {text!r}") from None
+
+
+def open_live_source(spec: str, size: tuple[int, int] | None = None):
+    """A webcam for an integer spec ('0'), otherwise a file/folder source."""
+    from pipeline.sources import WebcamSource, open_source
+
+    if spec.isdigit():
+        return WebcamSource(int(spec), size)
+    return open_source(spec)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipeline.pipeline import Pipeline
+
+    settings = PipelineSettings(detector=args.detector, checkpoint=args.checkpoint, device=args.device,
+                                flip=not args.no_flip, smoothing=args.smoothing, person=args.person,
+                                live_mode=args.mode, max_frames=args.max_frames)
+    source = open_live_source(args.source, _parse_size(args.size))
+    cancel = threading.Event()
+    latencies: list[float] = []
+    poses: dict[int, np.ndarray] = {}
+    frames = 0
+    start = time.perf_counter()
+    try:
+        for update in Pipeline(settings).live(source, cancel=cancel, duration_s=args.duration, record=args.record):
+            frames += 1
+            if update.latency_s is not None:
+                latencies.append(update.latency_s)
+            if update.pose is not None and update.pose_frame_index is not None:
+                poses[update.pose_frame_index] = update.pose
+            if frames % 15 == 0:
+                lat = f"{1000 * latencies[-1]:.0f} ms" if latencies else "-"
+                print(f"\rframe {frames}  {update.fps:5.1f} fps  latency {lat}  person {update.person_id}   ",
+                      end="", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        cancel.set()
+    print(file=sys.stderr)
+    seconds = time.perf_counter() - start
+    summary = {"frames": frames, "seconds": round(seconds, 3), "fps": round(frames / seconds, 2) if seconds else 0,
+               "poses": len(poses), "mode": args.mode,
+               "latency_ms_median": round(1000 * float(np.median(latencies)), 1) if latencies else None,
+               "latency_ms_p95": round(1000 * float(np.percentile(latencies, 95)), 1) if latencies else None,
+               "record": args.record}
+    if args.out and poses:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        order = sorted(poses)
+        path = out / "live_poses.npz"
+        tmp = out / ".live_poses.tmp.npz"
+        np.savez(tmp, frame_index=np.array(order), joints=np.stack([poses[i] for i in order]),
+                 fps=float(source.fps or 30.0))
+        tmp.replace(path)
+        summary["poses_file"] = str(path)
+    print(json.dumps(summary))
+    return 0

@@ -1,0 +1,509 @@
+"""`Pipeline`: frame source -> detector -> tracker -> lifter -> motion -> exporters, for CLI and GUI alike.
+
+Offline (`process`): streams the frames once through the detector and tracker (only keypoints are kept,
+never the images), lifts the chosen person's `Track2D` to 3D, post-processes it into a `Motion` and
+writes the result and the chosen exports. Live (`live`): per frame detect -> track -> streaming lifter ->
+One-Euro filter, yielding a `LiveUpdate` with the latency from frame arrival to 3D pose.
+
+Long work takes `progress(stage, done, total)` and a `threading.Event` to cancel (raises `Cancelled`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from detectors.track import Track2D
+from pipeline.gaps import fill_missing
+from pipeline.settings import PipelineSettings
+from pstmo.errors import InputError
+from pstmo.skeleton import NUM_JOINTS
+
+ProgressCallback = Callable[[str, int, "int | None"], None]
+"""progress(stage, done, total): stage is 'detect', 'lift', 'motion' or 'export'; total None if unknown."""
+
+
+class Cancelled(Exception):
+    """The user cancelled a pipeline run (the cancel event was set)."""
+
+
+@dataclass
+class Summary:
+    """What a run did: counts, speed (frames per second of wall time) and the files written."""
+
+    source: str
+    frames: int
+    people: int
+    person_id: int | None
+    missing_frames: int
+    interpolated_frames: int
+    id_switches: int
+    source_fps: float
+    seconds: float  # wall time from the first frame read to the last file written (model loading excluded)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def fps_achieved(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+    def line(self) -> str:
+        """One human-readable line."""
+        who = f"person {self.person_id}" if self.person_id is not None else "one person"
+        return (f"{self.source}: {self.frames} frames, {self.people} {'person' if self.people == 1 else 'people'} "
+                f"tracked ({who} lifted), "
+                f"{self.missing_frames} missing, {self.interpolated_frames} interpolated, "
+                f"{self.fps_achieved:.1f} fps achieved ({self.seconds:.1f} s)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "frames": self.frames, "people": self.people, "person_id": self.person_id,
+                "missing_frames": self.missing_frames, "interpolated_frames": self.interpolated_frames,
+                "id_switches": self.id_switches, "source_fps": self.source_fps, "seconds": self.seconds,
+                "fps_achieved": self.fps_achieved, "stage_seconds": self.stage_seconds, "outputs": self.outputs,
+                "warnings": self.warnings}
+
+
+@dataclass
+class PipelineResult:
+    """Output of `Pipeline.process`.
+
+    track: the lifted person's `Track2D` ((T, 17, 2) pixels, NaN where missing).
+    tracks: every tracked person (for drawing IDs on the video).
+    joints: (T, 17, 3) metres, root-relative, camera frame (the lifter's output).
+    missing: (T,) bool, frames with no detection (held from the nearest valid frame before lifting).
+    motion: the post-processed `Motion` (world frame, root trajectory) that exporters write.
+    """
+
+    track: Track2D
+    tracks: list[Track2D]
+    joints: np.ndarray
+    missing: np.ndarray
+    motion: Any
+    summary: Summary
+
+
+@dataclass
+class LiveUpdate:
+    """One live frame: the image, the tracked people, and the newest 3D pose if one is ready.
+
+    people: list of (person_id, keypoints (17, 2) px, confidence (17,)) for every tracked person.
+    keypoints_2d: (17, 2) px of the followed person in this frame (None if nobody).
+    pose: (17, 3) metres, root-relative camera frame, smoothed; belongs to frame `pose_frame_index`.
+    latency_s: seconds from the arrival of frame `pose_frame_index` to its 3D pose being ready.
+    delay_frames: frames the lifter waits before answering (0 for a causal model, half a window if centred).
+    """
+
+    frame: Any
+    people: list[tuple[int, np.ndarray, np.ndarray]]
+    person_id: int | None
+    keypoints_2d: np.ndarray | None
+    pose: np.ndarray | None
+    pose_frame_index: int | None
+    latency_s: float | None
+    fps: float
+    delay_frames: int = 0
+
+
+class LimitedSource:
+    """A frame source that stops after `max_frames` frames (same fps, size and name as the wrapped one)."""
+
+    def __init__(self, source: Any, max_frames: int) -> None:
+        self.source = source
+        self.max_frames = int(max_frames)
+        self.fps = source.fps
+        self.image_size = source.image_size
+        count = getattr(source, "frame_count", None)
+        self.frame_count = min(count, self.max_frames) if count else self.max_frames
+        self.name = getattr(source, "name", "source")
+
+    @property
+    def frames_read(self) -> int:
+        return min(getattr(self.source, "frames_read", 0), self.max_frames)
+
+    @property
+    def truncated(self) -> bool:
+        return bool(getattr(self.source, "truncated", False))
+
+    def __iter__(self) -> Iterator[Any]:
+        for n, frame in enumerate(self.source):
+            if n >= self.max_frames:
+                break
+            yield frame
+
+    def close(self) -> None:
+        self.source.close()
+
+    def __enter__(self) -> LimitedSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_frames(spec: Any, max_frames: int | None = None) -> Any:
+    """A frame source from a path, an image folder, a webcam index or an existing source object."""
+    from pipeline.sources import open_source
+
+    source = spec if hasattr(spec, "__iter__") and hasattr(spec, "fps") else open_source(spec)
+    return LimitedSource(source, max_frames) if max_frames else source
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("cancelled")
+
+
+def _stage_progress(progress: ProgressCallback | None, stage: str) -> Callable[..., None] | None:
+    """Adapts a library progress callback (done[, total]) to ours (stage, done, total)."""
+    if progress is None:
+        return None
+
+    def report(done: int, total: int | None = None, *_: Any) -> None:
+        progress(stage, int(done), None if total is None else int(total))
+
+    return report
+
+
+def output_stem(source_name: str) -> str:
+    """File stem for outputs: the video's name without extension ('clip.mp4' -> 'clip')."""
+    stem = Path(str(source_name)).stem or "result"
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)
+
+
+class Pipeline:
+    """One processing pipeline, configured by `PipelineSettings`; the detector and lifter load lazily.
+
+    `detector` and `lifter` may be given directly (tests, or to share loaded models between runs).
+    """
+
+    def __init__(self, settings: PipelineSettings | None = None, *, detector: Any = None, lifter: Any = None,
+                 live_lifter: Any = None) -> None:
+        self.settings = settings or PipelineSettings()
+        self._detector = detector
+        self._lifter = lifter
+        self._live_lifter = live_lifter
+
+    # ------------------------------------------------------------------------------------ components
+
+    @property
+    def detector(self) -> Any:
+        if self._detector is None:
+            from detectors import create_detector
+
+            self._detector = create_detector(self.settings.detector, **self.settings.detector_options)
+        return self._detector
+
+    def load(self, live: bool = False) -> None:
+        """Loads the detector and the lifter now (they load on first use otherwise)."""
+        self.lifter(live=live)
+        _ = self.detector
+
+    def lifter(self, live: bool = False) -> Any:
+        """The lifter for offline processing, or for live mode (`settings.live_checkpoint`)."""
+        if live and self._live_lifter is not None:
+            return self._live_lifter
+        if not live and self._lifter is not None:
+            return self._lifter
+        if live and self._lifter is not None and self.settings.resolved_checkpoint(True) == \
+                self.settings.resolved_checkpoint(False):
+            return self._lifter
+        path = self.settings.resolved_checkpoint(live=live)
+        if path is None:
+            raise InputError("no lifter checkpoint: pass --checkpoint FILE (none is shipped in assets/models/)")
+        if not Path(path).exists():
+            raise InputError(f"{path}: checkpoint file not found")
+        from pstmo import Lifter
+
+        lifter = Lifter.from_checkpoint(path, device=self.settings.device)
+        if live:
+            self._live_lifter = lifter
+        else:
+            self._lifter = lifter
+        return lifter
+
+    # --------------------------------------------------------------------------------------- offline
+
+    def process(self, source: Any, out_dir: str | Path | None = None, *, progress: ProgressCallback | None = None,
+                cancel: threading.Event | None = None) -> PipelineResult:
+        """Video (path or frame source) -> `PipelineResult`; writes result + exports to `out_dir` if given."""
+        from pipeline.prefetch import PrefetchSource
+
+        stage_seconds: dict[str, float] = {}
+        frames = PrefetchSource(open_frames(source, self.settings.max_frames))
+        try:
+            t0 = time.perf_counter()
+            self.load()
+            stage_seconds["load"] = time.perf_counter() - t0
+        except BaseException:
+            frames.close()
+            raise
+        start = time.perf_counter()
+        name = str(getattr(frames, "name", source))
+        try:
+            t0 = time.perf_counter()
+            detection = self.detect(frames, progress=progress, cancel=cancel)
+            stage_seconds["detect"] = time.perf_counter() - t0
+        finally:
+            frames.close()
+        track = detection.track
+        if track is None or len(track) == 0 or detection.frames_read == 0:
+            raise InputError(f"{name}: no frames could be decoded (empty, truncated or not a video)")
+        if track.missing.all():
+            raise InputError(f"{name}: nobody detected in {len(track)} frame(s)")
+        _check_cancel(cancel)
+
+        t0 = time.perf_counter()
+        joints, missing = self.lift(track, progress=progress, cancel=cancel)
+        stage_seconds["lift"] = time.perf_counter() - t0
+        _check_cancel(cancel)
+
+        t0 = time.perf_counter()
+        if progress:
+            progress("motion", 0, 1)
+        motion = self.postprocess(joints, track, missing)
+        if progress:
+            progress("motion", 1, 1)
+        stage_seconds["motion"] = time.perf_counter() - t0
+
+        tracks = all_tracks(detection)
+        summary = Summary(
+            source=name, frames=len(track), people=len(tracks), person_id=track.person_id,
+            missing_frames=int(missing.sum()), interpolated_frames=int(np.asarray(track.interpolated).sum()),
+            id_switches=len(getattr(detection, "id_switches", None) or []), source_fps=float(track.fps),
+            seconds=0.0, stage_seconds=stage_seconds)
+        if getattr(detection, "truncated", False):
+            expected = getattr(frames, "frame_count", None)
+            summary.warnings.append(f"{name}: video breaks off after {detection.frames_read}"
+                                    + (f" of {expected}" if expected else "") + " frames (truncated file?)")
+        if len(track) < 2:
+            summary.warnings.append(f"{name}: only one frame; the 3D pose has no temporal context")
+        result = PipelineResult(track=track, tracks=tracks, joints=joints,
+                                missing=missing, motion=motion, summary=summary)
+        if out_dir is not None:
+            _check_cancel(cancel)
+            t0 = time.perf_counter()
+            summary.outputs = self.write_outputs(result, out_dir, progress=progress)
+            stage_seconds["export"] = time.perf_counter() - t0
+        summary.seconds = time.perf_counter() - start
+        return result
+
+    def detect(self, frames: Any, *, progress: ProgressCallback | None = None,
+               cancel: threading.Event | None = None) -> Any:
+        """Runs the detector and tracker over a frame source; returns `detectors.DetectionResult`."""
+        from detectors import detect_video
+
+        result = detect_video(frames, self.detector, person=self.settings.person, max_gap=self.settings.max_gap,
+                              progress=_stage_progress(progress, "detect"), cancel=cancel)
+        _check_cancel(cancel)
+        return result
+
+    def lift(self, track: Track2D, *, progress: ProgressCallback | None = None,
+             cancel: threading.Event | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Track2D -> ((T, 17, 3) metres root-relative camera frame, (T,) bool missing frames)."""
+        try:
+            filled, missing = fill_missing(track.keypoints)
+        except ValueError:
+            raise InputError(f"{track.source or 'video'}: nobody detected") from None
+        joints = self.lifter().lift(filled, track.image_size, flip=self.settings.flip,
+                                    progress=_stage_progress(progress, "lift"), cancel=cancel)
+        _check_cancel(cancel)
+        joints = np.asarray(joints, dtype=np.float32)
+        if joints.shape != (len(track), NUM_JOINTS, 3):
+            raise RuntimeError(f"lifter returned shape {joints.shape}, expected {(len(track), NUM_JOINTS, 3)}")
+        return joints, missing
+
+    def postprocess(self, joints: np.ndarray, track: Track2D, missing: np.ndarray | None = None) -> Any:
+        """(T, 17, 3) camera-frame joints -> `Motion` (world frame, root trajectory, smoothing)."""
+        from motion import postprocess
+
+        s = self.settings
+        metadata = {"source": track.source, "detector": track.detector or s.detector,
+                    "checkpoint": str(s.resolved_checkpoint() or ""), "flip": s.flip, "person_id": track.person_id}
+        if missing is not None:
+            metadata["missing_frames"] = np.flatnonzero(missing).tolist()
+        return postprocess(joints, track, smoothing=None if s.smoothing == "none" else s.smoothing, world=s.world,
+                           root_trajectory=s.root_trajectory, foot_lock=s.foot_lock,
+                           constant_bones=s.constant_bones, up=s.up, metadata=metadata)
+
+    def write_outputs(self, result: PipelineResult, out_dir: str | Path,
+                      progress: ProgressCallback | None = None) -> dict[str, str]:
+        """Writes the result file (2D track + 3D motion) and every export format; returns {kind: path}."""
+        from motion import export
+        from motion.result import save_result
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        stem = output_stem(result.summary.source)
+        written: dict[str, str] = {}
+        total = 1 + len(self.settings.exports)
+        if progress:
+            progress("export", 0, total)
+        result_path = out / f"{stem}.result.npz"
+        save_result(result_path, result.motion, result.track)
+        written["result"] = str(result_path)
+        for n, fmt in enumerate(self.settings.exports, start=1):
+            path = out / f"{stem}.{fmt}"
+            export(result.motion, path, format=fmt)
+            written[fmt] = str(path)
+            if progress:
+                progress("export", n + 1, total)
+        return written
+
+    # ------------------------------------------------------------------------------------------ live
+
+    def live(self, source: Any, *, cancel: threading.Event | None = None, duration_s: float | None = None,
+             record: str | Path | None = None) -> Iterator[LiveUpdate]:
+        """Per-frame live 3D: detect -> track -> streaming lift -> One-Euro; yields one `LiveUpdate` per frame.
+
+        `record`: also write the incoming frames to this video file (for processing/export later).
+        Stops at the end of the source, after `duration_s` seconds, or when `cancel` is set.
+        """
+        from detectors.video import PersonFollower
+        from motion import OneEuroFilter
+
+        frames = open_frames(source, self.settings.max_frames)
+        lifter = self.lifter(live=True)
+        stream = lifter.stream(frames.image_size, flip=self.settings.flip)
+        self.detector.reset()
+        follower = PersonFollower(self.detector, self.settings.person)
+        smoother = OneEuroFilter(fps=float(frames.fps or 30.0))
+        writer = _VideoRecorder(record, frames.fps, frames.image_size) if record else None
+        arrivals: dict[int, float] = {}  # stream index -> arrival time of its frame
+        pushed: list[int] = []  # stream index -> source frame index
+        follow: int | None = None
+        last_kp: np.ndarray | None = None
+        pose = None
+        pose_index = None
+        started = time.perf_counter()
+        window_start, window_frames, fps = started, 0, 0.0
+        threads = _torch_threads(self.settings.live_threads)
+        try:
+            for frame in frames:
+                arrived = time.perf_counter()
+                if cancel is not None and cancel.is_set():
+                    break
+                if duration_s is not None and arrived - started > duration_s:
+                    break
+                if writer:
+                    writer.write(frame.image)
+                step = follower.step(frame.index, frame.image)
+                people = tracked_people(step.people)
+                follow = step.target_id if step.target_id is not None else follow
+                keypoints = next((kp for pid, kp, _ in people if pid == follow), None)
+                if keypoints is not None and not np.isnan(keypoints).all():
+                    last_kp = keypoints if not np.isnan(keypoints).any() else fill_missing(
+                        np.stack([last_kp if last_kp is not None else keypoints, keypoints]))[0][1]
+                latency = None
+                if last_kp is not None:  # frames before anyone is seen are not lifted
+                    arrivals[len(pushed)] = arrived
+                    pushed.append(frame.index)
+                    for index, new_pose in stream.push(last_kp):
+                        pose = smoother.filter(np.asarray(new_pose, dtype=np.float64), frame.time_s)
+                        pose_index = pushed[index]
+                        latency = time.perf_counter() - arrivals.pop(index, arrived)
+                    for old in [i for i in arrivals if pushed[i] < (pose_index or 0)]:
+                        arrivals.pop(old)
+                window_frames += 1
+                now = time.perf_counter()
+                if now - window_start >= 1.0:
+                    fps, window_start, window_frames = window_frames / (now - window_start), now, 0
+                yield LiveUpdate(frame=frame, people=people, person_id=follow, keypoints_2d=keypoints, pose=pose,
+                                 pose_frame_index=pose_index, latency_s=latency,
+                                 fps=fps or window_frames / max(now - started, 1e-6),
+                                 delay_frames=int(getattr(lifter, "delay", 0)))
+        finally:
+            _torch_threads(threads)
+            frames.close()
+            if writer:
+                writer.close()
+
+
+def all_tracks(detection: Any) -> list[Track2D]:
+    """Every tracked person of a `DetectionResult` as a `Track2D` (no gap filling), for drawing ids."""
+    from detectors.tracker import build_track
+
+    chosen = detection.track
+    tracks = []
+    for track_id, record in sorted(detection.tracks.items()):
+        if track_id == detection.target_id:
+            tracks.append(chosen)
+        elif record.length:
+            tracks.append(build_track(record, len(chosen), chosen.image_size, chosen.fps, max_gap=0,
+                                      source=chosen.source, detector=chosen.detector))
+    return tracks or [chosen]
+
+
+def tracked_people(tracked: Any) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Normalises the tracker's per-frame output to [(person_id, keypoints (17, 2), confidence (17,))]."""
+    items = tracked.items() if isinstance(tracked, dict) else tracked
+    people = []
+    for item in items or []:
+        if isinstance(item, tuple) and len(item) == 2:
+            pid, person = item
+        else:
+            person = item
+            pid = getattr(person, "track_id", getattr(person, "person_id", getattr(person, "id", None)))
+        if getattr(person, "layout", None):  # a detector Person in its backend layout
+            from detectors.base import to_h36m
+
+            keypoints, conf = to_h36m(person)
+        else:
+            keypoints = np.asarray(person.keypoints, dtype=np.float32)
+            conf = getattr(person, "confidence", getattr(person, "scores", None))
+            conf = np.ones(NUM_JOINTS, np.float32) if conf is None else np.asarray(conf, dtype=np.float32)
+        people.append((int(pid) if pid is not None else len(people), keypoints, conf))
+    return people
+
+
+def _torch_threads(count: int | None) -> int | None:
+    """Sets torch's intra-op threads (None: leave as is); returns the previous count to restore later.
+
+    One frame at a time is a tiny job: several threads only fight the detector's own threads for the cores.
+    """
+    if count is None:
+        return None
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(int(count))
+    return previous
+
+
+class _VideoRecorder:
+    """Writes BGR frames to a video file (mp4v); the file appears complete only when closed."""
+
+    def __init__(self, path: str | Path, fps: float, size: tuple[int, int]) -> None:
+        import cv2
+
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.path.with_name(f".{self.path.stem}.tmp{self.path.suffix or '.mp4'}")
+        self.size = (int(size[0]), int(size[1]))
+        self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps or 30.0), self.size)
+        if not self.writer.isOpened():
+            raise InputError(f"{path}: cannot write a video there")
+        self.frames = 0
+
+    def write(self, image: np.ndarray) -> None:
+        if (image.shape[1], image.shape[0]) != self.size:
+            import cv2
+
+            image = cv2.resize(image, self.size)
+        self.writer.write(image)
+        self.frames += 1
+
+    def close(self) -> None:
+        import os
+
+        self.writer.release()
+        if self.frames:
+            os.replace(self.tmp, self.path)
+        elif self.tmp.exists():
+            self.tmp.unlink()

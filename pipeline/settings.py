@@ -1,0 +1,132 @@
+"""`PipelineSettings`: every choice the pipeline makes, as one plain dataclass (CLI flags and GUI dialogs)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+MODELS_DIR = REPO_ROOT / "assets" / "models"
+EXPORT_FORMATS: tuple[str, ...] = ("csv", "bvh", "json", "npz")
+SMOOTHING_METHODS: tuple[str, ...] = ("none", "one_euro", "savgol", "butterworth")
+UP_AXES: tuple[str, ...] = ("y", "z")
+
+
+def default_checkpoint() -> Path | None:
+    """The shipped lifter checkpoint under `assets/models/` (None when none is shipped yet).
+
+    Prefers `default.json`, then `default_*.json`, then the newest other `*.json`; each needs its
+    `.safetensors` weights beside it.
+    """
+    if not MODELS_DIR.is_dir():
+        return None
+    shipped = [p for p in MODELS_DIR.glob("*.json") if p.with_suffix(".safetensors").is_file()]
+    if not shipped:
+        return None
+
+    def rank(path: Path) -> tuple[int, float]:
+        order = 0 if path.stem == "default" else 1 if path.stem.startswith("default") else 2
+        return order, -path.stat().st_mtime
+
+    return min(shipped, key=rank)
+
+
+def parse_person(text: str | int) -> str | int:
+    """`largest` (the biggest person on average) or a tracker id (int)."""
+    if isinstance(text, int):
+        return text
+    text = str(text).strip().lower()
+    if text in ("largest", "auto", ""):
+        return "largest"
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"person must be 'largest' or a tracker id (integer), got {text!r}") from None
+
+
+def parse_exports(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """'csv,bvh' -> ('csv', 'bvh'); checks every name is a known export format."""
+    names = text.split(",") if isinstance(text, str) else list(text)
+    names = [n.strip().lower().lstrip(".") for n in names if n.strip()]
+    unknown = [n for n in names if n not in EXPORT_FORMATS]
+    if unknown:
+        raise ValueError(f"unknown export format(s) {', '.join(unknown)}; use {', '.join(EXPORT_FORMATS)}")
+    return tuple(dict.fromkeys(names))
+
+
+@dataclass
+class PipelineSettings:
+    """Settings of one pipeline run.
+
+    detector: 2D backend name for `detectors.create_detector` (e.g. "mediapipe").
+    detector_options: extra keyword options for the detector.
+    checkpoint: lifter checkpoint (safetensors + JSON); None = the shipped default.
+    device: "auto", "cpu" or "cuda".
+    flip: flip test-time augmentation in the lifter (slower, a little more accurate).
+    smoothing: smoothing method of `motion.postprocess` ("none", "one_euro", "savgol", "butterworth").
+    person: "largest" or a tracker id.
+    exports: formats written by `process` (csv, bvh, json, npz).
+    max_frames: stop after this many frames (None = whole video).
+    max_gap: longest run of missing frames the tracker interpolates.
+    world / root_trajectory / foot_lock / constant_bones / up: options of `motion.postprocess`
+        (`up`: "y" or "z", the vertical axis of the world frame).
+    live_mode: "causal" (low latency) or "centred" (accurate, delayed by half a window) for webcam.
+    live_checkpoint: checkpoint used for live mode (None = `checkpoint`).
+    live_threads: torch threads while live (1 keeps per-frame latency low beside the detector; None = torch's).
+    """
+
+    detector: str = "mediapipe"
+    detector_options: dict[str, Any] = field(default_factory=dict)
+    checkpoint: str | None = None
+    device: str = "auto"
+    flip: bool = True
+    smoothing: str = "one_euro"
+    person: str | int = "largest"
+    exports: tuple[str, ...] = EXPORT_FORMATS
+    max_frames: int | None = None
+    max_gap: int = 15
+    world: bool = True
+    root_trajectory: bool = True
+    foot_lock: bool = False
+    constant_bones: bool = False
+    up: str = "y"
+    live_mode: str = "causal"
+    live_checkpoint: str | None = None
+    live_threads: int | None = 1
+
+    def __post_init__(self) -> None:
+        self.person = parse_person(self.person)
+        self.exports = parse_exports(self.exports)
+        self.smoothing = str(self.smoothing or "none").lower()
+        if self.smoothing not in SMOOTHING_METHODS:
+            raise ValueError(f"smoothing must be one of {', '.join(SMOOTHING_METHODS)}, got {self.smoothing!r}")
+        if self.up not in UP_AXES:
+            raise ValueError(f"up axis must be y or z, got {self.up!r}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
+        if self.live_mode not in ("causal", "centred"):
+            raise ValueError(f"live mode must be causal or centred, got {self.live_mode!r}")
+        if self.max_frames is not None and self.max_frames < 1:
+            raise ValueError(f"max_frames must be at least 1, got {self.max_frames}")
+
+    def resolved_checkpoint(self, live: bool = False) -> Path | None:
+        """Offline: `checkpoint`. Live: `live_checkpoint` in causal mode when set, else `checkpoint`;
+        None means the shipped default."""
+        chosen = (self.live_checkpoint or self.checkpoint) if live and self.live_mode == "causal" else self.checkpoint
+        return Path(chosen) if chosen else default_checkpoint()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["exports"] = list(self.exports)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PipelineSettings:
+        """Builds settings from a dict, ignoring unknown keys (e.g. from an older settings file)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())

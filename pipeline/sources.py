@@ -1,0 +1,412 @@
+"""Frame sources: video file, image folder, single image, webcam, and in-memory frames for tests.
+
+Every source is an iterable of `Frame(index, time_s, image)` with `image` a (H, W, 3) BGR uint8 array,
+and has `fps`, `image_size` (width, height) pixels, `frame_count` (None when unknown, e.g. live),
+`name`, `frames_read` and `close()`; use it as a context manager. Frames are read one at a time (a video
+is streamed, never loaded whole). Bad input raises `pstmo.errors.InputError` with one line naming the file
+when the source is opened; a video that breaks off part-way yields the frames it could decode and stops
+(`frames_read` says how many, `truncated` whether it ended before `frame_count`).
+
+`open_source(spec)` picks the source: "webcam:N" (or "webcam") for camera N, a folder of images, an
+image file, else a video file.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pstmo.errors import InputError
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+DEFAULT_FPS = 30.0
+
+
+@dataclass
+class Frame:
+    """One frame: `index` from 0, `time_s` seconds from the start, `image` (H, W, 3) BGR uint8."""
+
+    index: int
+    time_s: float
+    image: np.ndarray
+
+
+class FrameSource(ABC):
+    """Iterable of `Frame`s with the stream's fps, image size and (when known) frame count."""
+
+    def __init__(self) -> None:
+        self.frames_read = 0
+        self.truncated = False
+
+    @property
+    @abstractmethod
+    def fps(self) -> float:
+        """Frames per second (DEFAULT_FPS when the file does not say)."""
+
+    @property
+    @abstractmethod
+    def image_size(self) -> tuple[int, int]:
+        """(width, height) pixels of the frames, after any rotation the file asks for."""
+
+    @property
+    @abstractmethod
+    def frame_count(self) -> int | None:
+        """Number of frames, or None when unknown (a live camera)."""
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """What the frames come from, for messages and results (a path or "webcam:0")."""
+
+    @abstractmethod
+    def _frames(self) -> Iterator[np.ndarray]:
+        """The images, in order; stops at the end (or where the input breaks off)."""
+
+    def __iter__(self) -> Iterator[Frame]:
+        self.frames_read = 0
+        fps = self.fps
+        for index, image in enumerate(self._frames()):
+            self.frames_read = index + 1
+            yield Frame(index=index, time_s=index / fps, image=image)
+        count = self.frame_count
+        self.truncated = count is not None and self.frames_read < count
+
+    def close(self) -> None:
+        """Release the file or camera."""
+        return None
+
+    def __enter__(self) -> FrameSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        count = self.frame_count
+        if count is None:
+            raise TypeError(f"{self.name}: a live source has no length")
+        return count
+
+
+def _check_file(path: Path, what: str) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, expected {what}")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: empty file (0 bytes), expected {what}")
+
+
+def _as_bgr(image: np.ndarray) -> np.ndarray:
+    """Any cv2-decoded image as (H, W, 3) BGR uint8."""
+    if image.dtype != np.uint8:
+        image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    return image
+
+
+def _read_image(path: Path) -> np.ndarray | None:
+    data = np.fromfile(str(path), dtype=np.uint8)
+    if data.size == 0:
+        return None
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    return None if image is None else _as_bgr(image)
+
+
+class VideoFileSource(FrameSource):
+    """Frames of a video file, decoded by OpenCV one at a time; the file's rotation flag is applied."""
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__()
+        self.path = Path(path)
+        _check_file(self.path, "a video")
+        self._capture = cv2.VideoCapture(str(self.path))
+        if not self._capture.isOpened():
+            raise InputError(f"{self.path}: not a readable video (OpenCV could not open it)")
+        self._capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+        ok, first = self._capture.read()
+        if not ok or first is None:
+            self._capture.release()
+            raise InputError(f"{self.path}: not a readable video (no frame could be decoded)")
+        self._first: np.ndarray | None = _as_bgr(first)
+        self._size = (int(first.shape[1]), int(first.shape[0]))
+        fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
+        self._fps = fps if math.isfinite(fps) and 0.5 < fps < 1000 else DEFAULT_FPS
+        count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self._count = count if count > 0 else None
+        self.rotation_deg = int(self._capture.get(cv2.CAP_PROP_ORIENTATION_META) or 0)
+        self._used = False
+
+    @property
+    def fps(self) -> float:
+        return self._fps
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        return self._size
+
+    @property
+    def frame_count(self) -> int | None:
+        return self._count
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def _frames(self) -> Iterator[np.ndarray]:
+        if self._capture is None:
+            raise InputError(f"{self.path}: video source used after close()")
+        if self._used:  # a second pass: start again from the first frame
+            self._capture.release()
+            self._capture = cv2.VideoCapture(str(self.path))
+            self._capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+            ok, first = self._capture.read()
+            self._first = _as_bgr(first) if ok and first is not None else None
+        self._used = True
+        if self._first is None:
+            return
+        first, self._first = self._first, None
+        yield first
+        while True:
+            try:
+                ok, image = self._capture.read()
+            except cv2.error:  # a corrupt packet: keep what was read
+                return
+            if not ok or image is None:
+                return
+            image = _as_bgr(image)
+            if (image.shape[1], image.shape[0]) != self._size:
+                image = cv2.resize(image, self._size, interpolation=cv2.INTER_AREA)
+            yield image
+
+    def close(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
+
+
+def _natural_key(path: Path) -> list:
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
+
+
+class ImageFolderSource(FrameSource):
+    """The images of a folder (sorted by name, numbers in natural order) as a video at `fps`.
+
+    An image that cannot be decoded comes back as a black frame (the detector then finds nobody there) and
+    its path is listed in `unreadable`; images of another size are resized to the first image's size.
+    """
+
+    def __init__(self, path: str | Path, fps: float = DEFAULT_FPS) -> None:
+        super().__init__()
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise InputError(f"{self.path}: folder not found")
+        self.files = sorted((p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS),
+                            key=_natural_key)
+        if not self.files:
+            raise InputError(f"{self.path}: no images ({', '.join(IMAGE_EXTENSIONS)}) in this folder")
+        if not (math.isfinite(fps) and fps > 0):
+            raise InputError(f"{self.path}: fps must be a positive number; got {fps}")
+        self._fps = float(fps)
+        first = next((image for image in map(_read_image, self.files) if image is not None), None)
+        if first is None:
+            raise InputError(f"{self.path}: none of the {len(self.files)} images could be decoded")
+        self._size = (int(first.shape[1]), int(first.shape[0]))
+        self.unreadable: list[Path] = []
+
+    @property
+    def fps(self) -> float:
+        return self._fps
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        return self._size
+
+    @property
+    def frame_count(self) -> int | None:
+        return len(self.files)
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def _frames(self) -> Iterator[np.ndarray]:
+        self.unreadable = []
+        width, height = self._size
+        for path in self.files:
+            image = _read_image(path)
+            if image is None:
+                self.unreadable.append(path)
+                image = np.zeros((height, width, 3), dtype=np.uint8)
+            elif (image.shape[1], image.shape[0]) != self._size:
+                image = cv2.resize(image, self._size, interpolation=cv2.INTER_AREA)
+            yield image
+
+
+class ImageSource(FrameSource):
+    """One image file as a one-frame source (fps is nominal)."""
+
+    def __init__(self, path: str | Path, fps: float = DEFAULT_FPS) -> None:
+        super().__init__()
+        self.path = Path(path)
+        _check_file(self.path, "an image")
+        self._image = _read_image(self.path)
+        if self._image is None:
+            raise InputError(f"{self.path}: not a readable image")
+        self._fps = float(fps)
+
+    @property
+    def fps(self) -> float:
+        return self._fps
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        return (int(self._image.shape[1]), int(self._image.shape[0]))
+
+    @property
+    def frame_count(self) -> int | None:
+        return 1
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def _frames(self) -> Iterator[np.ndarray]:
+        yield self._image
+
+
+class WebcamSource(FrameSource):
+    """Live frames from camera `device`; `size` (width, height) asks the camera for a resolution."""
+
+    def __init__(self, device: int = 0, size: tuple[int, int] | None = None) -> None:
+        super().__init__()
+        self.device = int(device)
+        self._capture = cv2.VideoCapture(self.device)
+        if not self._capture.isOpened():
+            raise InputError(f"webcam:{self.device}: camera could not be opened")
+        if size is not None:
+            self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, int(size[0]))
+            self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, int(size[1]))
+        ok, first = self._capture.read()
+        if not ok or first is None:
+            self._capture.release()
+            raise InputError(f"webcam:{self.device}: camera opened but sent no frame")
+        self._first: np.ndarray | None = _as_bgr(first)
+        self._size = (int(first.shape[1]), int(first.shape[0]))
+        fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
+        self._fps = fps if math.isfinite(fps) and 0.5 < fps < 1000 else DEFAULT_FPS
+
+    @property
+    def fps(self) -> float:
+        return self._fps
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        return self._size
+
+    @property
+    def frame_count(self) -> int | None:
+        return None
+
+    @property
+    def name(self) -> str:
+        return f"webcam:{self.device}"
+
+    def _frames(self) -> Iterator[np.ndarray]:
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield first
+        while self._capture is not None:
+            ok, image = self._capture.read()
+            if not ok or image is None:
+                return
+            yield _as_bgr(image)
+
+    def close(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
+
+
+class FakeSource(FrameSource):
+    """In-memory frames (a list or a generator of (H, W, 3) BGR uint8 arrays), for tests and demos.
+
+    `frame_count` is the list's length, or None for a generator.
+    """
+
+    def __init__(self, frames: Iterable[np.ndarray], fps: float = DEFAULT_FPS, name: str = "fake") -> None:
+        super().__init__()
+        self._fps = float(fps)
+        self._name = name
+        if isinstance(frames, (list, tuple)):
+            if not frames:
+                raise InputError(f"{name}: no frames")
+            self._frames_list: list[np.ndarray] | None = list(frames)
+            self._iterator: Iterator[np.ndarray] | None = None
+            first = self._frames_list[0]
+        else:
+            self._frames_list = None
+            self._iterator = iter(frames)
+            try:
+                first = next(self._iterator)
+            except StopIteration:
+                raise InputError(f"{name}: no frames") from None
+            self._first: np.ndarray | None = first
+        first = np.asarray(first)
+        if first.ndim != 3 or first.shape[2] != 3:
+            raise InputError(f"{name}: frames must be (H, W, 3) BGR images; got shape {first.shape}")
+        self._size = (int(first.shape[1]), int(first.shape[0]))
+
+    @property
+    def fps(self) -> float:
+        return self._fps
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        return self._size
+
+    @property
+    def frame_count(self) -> int | None:
+        return None if self._frames_list is None else len(self._frames_list)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def _frames(self) -> Iterator[np.ndarray]:
+        if self._frames_list is not None:
+            yield from (np.asarray(f) for f in self._frames_list)
+            return
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield np.asarray(first)
+        yield from (np.asarray(f) for f in self._iterator)
+
+
+def open_source(spec: str | Path, fps: float | None = None) -> FrameSource:
+    """The frame source for `spec`: "webcam" / "webcam:N", a folder of images, an image file or a video file.
+
+    `fps` applies to image folders (default 30); videos and cameras report their own.
+    """
+    text = str(spec)
+    match = re.fullmatch(r"webcam(?::(\d+))?", text.strip())
+    if match:
+        return WebcamSource(int(match.group(1) or 0))
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return ImageFolderSource(path, fps=fps or DEFAULT_FPS)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    if path.suffix.lower() in IMAGE_EXTENSIONS:
+        return ImageSource(path)
+    return VideoFileSource(path)

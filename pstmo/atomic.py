@@ -1,0 +1,65 @@
+"""Atomic file writes: write a temporary file in the target's folder, then `os.replace` it onto the target.
+
+A reader never sees half a file, and an interrupted write leaves the old file (or none) in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from pstmo.errors import InputError
+
+
+def check_output_path(path: str | os.PathLike, *, create_folder: bool = False) -> Path:
+    """`path` as a Path; InputError when it names a folder or its folder is missing (unless created)."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file name")
+    folder = path.parent if str(path.parent) else Path(".")
+    if create_folder:
+        folder.mkdir(parents=True, exist_ok=True)
+    elif not folder.is_dir():
+        raise InputError(f"{path}: folder {folder} does not exist")
+    return path
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike, *, create_folder: bool = False, suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary path beside `path`; when the block ends without error, move it onto `path`.
+
+    For writers that take a file name (safetensors, numpy, OpenCV). `suffix` keeps an extension a
+    writer insists on (e.g. ".npz").
+    """
+    path = check_output_path(path, create_folder=create_folder)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_atomically(
+    path: str | os.PathLike, write: Callable[[IO], None], *, binary: bool = False, create_folder: bool = False
+) -> Path:
+    """Call `write(file)` on a temporary file beside `path`, flush it to disk, then move it onto `path`."""
+    with atomic_path(path, create_folder=create_folder) as temporary:
+        text_options: dict[str, Any] = {} if binary else {"encoding": "utf-8", "newline": "\n"}
+        with open(temporary, "wb" if binary else "w", **text_options) as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+    return Path(path)
+
+
+def write_json_atomic(path: str | os.PathLike, data: Any, *, create_folder: bool = False, **dump_options: Any) -> Path:
+    """Write `data` as UTF-8 JSON to `path` atomically; `dump_options` go to `json.dump`."""
+    return write_atomically(path, lambda file: json.dump(data, file, **dump_options), create_folder=create_folder)

@@ -1,0 +1,331 @@
+"""Building blocks of P-STMO, written for a (batch, tokens, channels) layout.
+
+Every block computes exactly what the authors' blocks compute (see docs/model.md) but keeps tokens
+last-but-one so that kernel-1 convolutions become `Linear`s and no permutes are needed. In eval mode the
+batch norms are folded into the adjacent linear layer on the fly (same numbers, one kernel fewer);
+in training mode they run as ordinary `BatchNorm1d` over all tokens of the batch, as in the reference.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+DROPOUT = 0.1
+"""Dropout rate used everywhere in the reference (SEM, attention, feed-forward, residual branches)."""
+
+_ONEDNN = {"enabled": True}
+
+
+def set_onednn_linear(enabled: bool) -> None:
+    """Route CPU matmuls of the model (inference and training) through oneDNN (default, when this torch
+    build has it) or through ATen's `F.linear` (MKL).
+
+    On AMD CPUs MKL's float32 GEMM is about half as fast as oneDNN's; outputs agree to float32 rounding.
+    """
+    _ONEDNN["enabled"] = bool(enabled)
+
+
+@functools.cache
+def _onednn_available() -> bool:
+    """Whether this torch build has a working `mkldnn::_linear_pointwise` (checked once on tiny tensors)."""
+    if not (torch.backends.mkldnn.is_available() and hasattr(torch.ops, "mkldnn")):
+        return False
+    try:
+        x, weight, bias = torch.ones(2, 3), torch.full((4, 3), 0.5), torch.ones(4)
+        with torch.no_grad():
+            return bool(torch.allclose(_onednn_matmul(x, weight, bias), F.linear(x, weight, bias)))
+    except (RuntimeError, AttributeError, NotImplementedError):
+        return False
+
+
+def _onednn_matmul(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str = "none", slope: float = 0.0):
+    scalars = [slope] if activation == "leaky_relu" else []
+    return torch.ops.mkldnn._linear_pointwise(x, weight, bias, activation, scalars, "")
+
+
+class _OneDnnLinear(torch.autograd.Function):
+    """`x @ weight.T + bias` with oneDNN matmuls forward and backward (float32 CPU training)."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:  # type: ignore[override]
+        ctx.save_for_backward(x, weight)
+        ctx.has_bias = bias is not None
+        return _onednn_matmul(x, weight, bias)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):  # type: ignore[override]
+        x, weight = ctx.saved_tensors
+        grad_rows = grad.reshape(-1, grad.shape[-1])
+        grad_x = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            grad_x = _onednn_matmul(grad_rows, weight.t(), None).view(x.shape)
+        if ctx.needs_input_grad[1]:
+            grad_weight = _onednn_matmul(grad_rows.t(), x.reshape(-1, x.shape[-1]).t(), None)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            grad_bias = grad_rows.sum(0)
+        return grad_x, grad_weight, grad_bias
+
+
+def _onednn_usable(x: Tensor, weight: Tensor) -> bool:
+    return (
+        _ONEDNN["enabled"]
+        and x.device.type == "cpu"
+        and weight.dtype == torch.float32
+        and torch.backends.mkldnn.enabled
+        and _onednn_available()
+    )
+
+
+def _cpu_autocast_bf16() -> bool:
+    return torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
+
+
+def _onednn_dtype(x: Tensor, weight: Tensor) -> torch.dtype | None:
+    """The dtype of a fused oneDNN matmul for these operands, or None to use `F.linear`."""
+    if not (
+        _onednn_usable(x, weight)
+        and x.dtype in (torch.float32, torch.bfloat16)
+        and not (torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad))
+    ):
+        return None
+    if torch.is_autocast_enabled("cpu"):
+        return torch.bfloat16 if _cpu_autocast_bf16() else None
+    return torch.float32 if x.dtype == torch.float32 else None
+
+
+def dense(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str = "none", slope: float = 0.0) -> Tensor:
+    """`activation(x @ weight.T + bias)` for x (..., in); activation "none", "relu" or "leaky_relu" (slope).
+
+    Without autograd on a CPU tensor this is one fused oneDNN call (float32, or bfloat16 under CPU autocast
+    to bfloat16); float32 CPU training uses oneDNN forward and backward; otherwise `F.linear` + activation.
+    """
+    dtype = _onednn_dtype(x, weight)
+    if dtype is not None:
+        if dtype != torch.float32:
+            x, weight = x.to(dtype), weight.to(dtype)
+            bias = None if bias is None else bias.to(dtype)
+        return _onednn_matmul(x, weight, bias, activation, slope)
+    if _onednn_usable(x, weight) and x.dtype == torch.float32 and not torch.is_autocast_enabled("cpu"):
+        y = _OneDnnLinear.apply(x, weight, bias)  # training on the CPU: oneDNN forward and backward
+    else:
+        y = F.linear(x, weight, bias)
+    if activation == "relu":
+        return F.relu(y)
+    if activation == "leaky_relu":
+        return F.leaky_relu(y, slope)
+    return y
+
+
+class AuthorLayerNorm(nn.Module):
+    """The reference's layer norm: `weight * (x - mean) / (std + eps) + bias`.
+
+    `std` is the unbiased standard deviation over the last axis and `eps` (1e-6) is added to the std, not
+    to the variance, so `nn.LayerNorm` would give different numbers.
+    """
+
+    def __init__(self, features: int, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(features))
+        self.bias = nn.Parameter(torch.zeros(features))
+        self.eps = eps
+
+    def forward(self, x: Tensor) -> Tensor:
+        features = x.shape[-1]
+        if not torch.is_grad_enabled() and x.dtype == torch.float32:
+            # one fused pass: native_layer_norm gives weight * (x - mean) / std_biased and 1 / std_biased
+            # (its std output carries no gradient, hence inference only); rescale to the unbiased std + eps
+            normed, _, rstd = torch.native_layer_norm(x, (features,), self.weight, None, 1e-20)
+            std_biased = rstd.reciprocal()
+            scale = std_biased / (std_biased * (features / (features - 1)) ** 0.5 + self.eps)
+            return torch.addcmul(self.bias, normed, scale)
+        centred = x - x.mean(dim=-1, keepdim=True)
+        # unbiased std as a vector norm: torch.var_mean/std are an order of magnitude slower on CPU
+        std = torch.linalg.vector_norm(centred, dim=-1, keepdim=True) * (features - 1) ** -0.5
+        return torch.addcmul(self.bias, centred * (std + self.eps).reciprocal(), self.weight)
+
+
+def _bn_scale_shift(bn: nn.BatchNorm1d) -> tuple[Tensor, Tensor]:
+    """Eval-mode batch norm as `x * scale + shift` (per channel)."""
+    scale = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
+    return scale, bn.bias - bn.running_mean * scale
+
+
+def _apply_bn(x: Tensor, bn: nn.BatchNorm1d) -> Tensor:
+    """Batch norm over every token of (..., C): statistics over all leading axes, as the reference's
+    BatchNorm1d over (B, C, T)."""
+    shape = x.shape
+    return bn(x.reshape(-1, shape[-1])).reshape(shape)
+
+
+def linear_bn_lrelu(x: Tensor, linear: nn.Linear, bn: nn.BatchNorm1d, slope: float = 0.2) -> Tensor:
+    """`leaky_relu(bn(linear(x)), slope)` for x (..., C_in); in eval mode one folded, fused matmul."""
+    if bn.training:
+        return F.leaky_relu(_apply_bn(dense(x, linear.weight, linear.bias), bn), slope)
+    scale, shift = _bn_scale_shift(bn)
+    return dense(x, linear.weight * scale[:, None], linear.bias * scale + shift, "leaky_relu", slope)
+
+
+def bn_then_linear(x: Tensor, bn: nn.BatchNorm1d, linear: nn.Linear) -> Tensor:
+    """`linear(bn(x))` for x (..., C_in); in eval mode one folded matmul."""
+    if bn.training:
+        return dense(_apply_bn(x, bn), linear.weight, linear.bias)
+    scale, shift = _bn_scale_shift(bn)
+    return dense(x, linear.weight * scale, linear.bias + linear.weight @ shift)
+
+
+class ResidualLinearBlock(nn.Module):
+    """SEM residual block: x + drop(lrelu(bn2(fc2(drop(lrelu(bn1(fc1(x)))))))), width kept."""
+
+    def __init__(self, width: int, dropout: float = DROPOUT) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(width, width)
+        self.bn1 = nn.BatchNorm1d(width)
+        self.fc2 = nn.Linear(width, width)
+        self.bn2 = nn.BatchNorm1d(width)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = self.dropout(linear_bn_lrelu(x, self.fc1, self.bn1))
+        y = self.dropout(linear_bn_lrelu(y, self.fc2, self.bn2))
+        return x + y
+
+
+class SpatialEncoder(nn.Module):
+    """SEM: per-frame MLP from the flattened 2D pose (17 * 2 = 34 values) to a `channel`-wide feature.
+
+    fc_in (34 -> d_hid) + BN + LeakyReLU(0.2) + dropout, one residual block at d_hid, fc_out (-> channel).
+    """
+
+    def __init__(self, in_features: int, hidden: int, channel: int, dropout: float = DROPOUT) -> None:
+        super().__init__()
+        self.fc_in = nn.Linear(in_features, hidden)
+        self.bn_in = nn.BatchNorm1d(hidden)
+        self.block = ResidualLinearBlock(hidden, dropout)
+        self.fc_out = nn.Linear(hidden, channel)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(..., in_features) -> (..., channel)."""
+        x = self.dropout(linear_bn_lrelu(x, self.fc_in, self.bn_in))
+        return dense(self.block(x), self.fc_out.weight, self.fc_out.bias)
+
+
+class PoseHead(nn.Module):
+    """BN + per-token linear map from features to `out_features` values (joint-major: joint * dims + dim)."""
+
+    def __init__(self, channel: int, out_features: int) -> None:
+        super().__init__()
+        self.bn = nn.BatchNorm1d(channel)
+        self.fc = nn.Linear(channel, out_features)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return bn_then_linear(x, self.bn, self.fc)
+
+
+class SelfAttention(nn.Module):
+    """Multi-head self-attention (8 heads), q/k/v projections fused into one matmul."""
+
+    def __init__(self, channel: int, heads: int = 8, dropout: float = DROPOUT) -> None:
+        super().__init__()
+        if channel % heads:
+            raise ValueError(f"channel {channel} is not divisible by {heads} heads")
+        self.heads = heads
+        self.qkv = nn.Linear(channel, 3 * channel)
+        self.out = nn.Linear(channel, channel)
+        self.dropout = dropout
+
+    def forward(self, x: Tensor) -> Tensor:
+        batch, tokens, channel = x.shape
+        qkv = dense(x, self.qkv.weight, self.qkv.bias)
+        context: contextlib.AbstractContextManager = contextlib.nullcontext()
+        if x.device.type == "cpu" and _cpu_autocast_bf16() and not torch.is_grad_enabled():
+            # CPU flash attention is faster in float32 than in bfloat16
+            qkv, context = qkv.float(), torch.autocast("cpu", enabled=False)
+        qkv = qkv.view(batch, tokens, 3, self.heads, channel // self.heads).permute(2, 0, 3, 1, 4)
+        with context:
+            attended = F.scaled_dot_product_attention(
+                qkv[0], qkv[1], qkv[2], dropout_p=self.dropout if self.training else 0.0
+            )
+        return dense(attended.transpose(1, 2).reshape(batch, tokens, channel), self.out.weight, self.out.bias)
+
+
+class FeedForward(nn.Module):
+    """Position-wise FFN: fc2(drop(relu(fc1(x)))) (ReLU, as in the reference)."""
+
+    def __init__(self, channel: int, hidden: int, dropout: float = DROPOUT) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(channel, hidden)
+        self.fc2 = nn.Linear(hidden, channel)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        hidden = self.dropout(dense(x, self.fc1.weight, self.fc1.bias, "relu"))
+        return dense(hidden, self.fc2.weight, self.fc2.bias)
+
+
+class StridedFeedForward(nn.Module):
+    """MOFA FFN: fc1 per token, ReLU, then a temporal convolution (kernel 3, padding 1, stride `stride`).
+
+    The convolution is stored as a Linear over 3 neighbouring tokens concatenated (tap-major: fc2 input
+    index = tap * hidden + channel), so T tokens become ceil(T / stride) tokens, centred on tokens
+    0, stride, 2 * stride, ...
+    """
+
+    KERNEL = 3
+
+    def __init__(self, channel: int, hidden: int, stride: int, dropout: float = DROPOUT) -> None:
+        super().__init__()
+        self.stride = stride
+        self.hidden = hidden
+        self.fc1 = nn.Linear(channel, hidden)
+        self.fc2 = nn.Linear(self.KERNEL * hidden, channel)
+        self.dropout = nn.Dropout(dropout)
+
+    def output_length(self, tokens: int) -> int:
+        return (tokens - 1) // self.stride + 1
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(B, T, channel) -> (B, ceil(T / stride), channel)."""
+        hidden = self.dropout(dense(x, self.fc1.weight, self.fc1.bias, "relu"))
+        batch, tokens, width = hidden.shape
+        out_tokens = self.output_length(tokens)
+        if self.stride == self.KERNEL:
+            # windows (3i-1, 3i, 3i+1) tile the sequence padded with one zero token in front: a pure view
+            padded = F.pad(hidden, (0, 0, 1, self.KERNEL * out_tokens - tokens - 1))
+            windows = padded.view(batch, out_tokens, self.KERNEL * width)
+        else:
+            padded = F.pad(hidden, (0, 0, 1, self.stride * out_tokens + 1 - tokens))
+            taps = [padded[:, k : k + self.stride * out_tokens : self.stride] for k in range(self.KERNEL)]
+            windows = torch.cat(taps, dim=-1)
+        return dense(windows, self.fc2.weight, self.fc2.bias)
+
+
+class TransformerLayer(nn.Module):
+    """Pre-norm encoder layer: x + drop(attn(norm(x))), then x + drop(ffn(norm(x))).
+
+    With `stride` > 1 the FFN is a `StridedFeedForward` and the residual keeps every `stride`-th token
+    (tokens 0, stride, 2 * stride, ...), the reference's MaxPool1d(kernel 1, stride) shortcut.
+    """
+
+    def __init__(self, channel: int, hidden: int, stride: int | None = None, dropout: float = DROPOUT) -> None:
+        super().__init__()
+        self.stride = stride
+        self.norm_attn = AuthorLayerNorm(channel)
+        self.attn = SelfAttention(channel, dropout=dropout)
+        self.norm_ffn = AuthorLayerNorm(channel)
+        if stride is None:
+            self.ffn: nn.Module = FeedForward(channel, hidden, dropout)
+        else:
+            self.ffn = StridedFeedForward(channel, hidden, stride, dropout)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(B, T, C) -> (B, T, C), or (B, ceil(T / stride), C) for a strided layer."""
+        x = x + self.dropout(self.attn(self.norm_attn(x)))
+        shortcut = x if self.stride is None or self.stride == 1 else x[:, :: self.stride]
+        return shortcut + self.dropout(self.ffn(self.norm_ffn(x)))

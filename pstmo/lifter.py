@@ -1,0 +1,349 @@
+"""The inference engine: 2D keypoint tracks in pixels -> 3D poses in metres with a P-STMO model.
+
+`Lifter.lift` estimates every frame of a track (offline); `Lifter.stream` does the same one frame at a
+time (live). Both compute exactly what the authors' evaluation computes, only faster:
+
+- Input: (T, 17, 2) pixels, H36M-17 order, normalised by the image width (`pstmo.cameras`).
+- Windows: frame t is estimated from N = `config.frames` frames taken every s = `config.tds` frames, centred
+  on t (`t + (i - (N - 1) // 2) * s`) or, for a causal model, ending at t (`t - (N - 1 - i) * s`). Frames
+  before the first or after the last are the first / last frame repeated (edge padding, as the reference
+  pads its sequences with `np.pad(..., 'edge')`).
+- Output: the model's single-frame (MOFA) estimate for t, root joint set to zero: (T, 17, 3) float32
+  metres, root-relative, camera frame.
+- Flip test-time augmentation (default on): the mirrored input (x -> -x in normalised coordinates, left and
+  right joints swapped) is lifted too, its output mirrored back, and the two averaged.
+
+Speed: in eval mode SEM works on each frame alone, so its features are computed once per frame and windows
+are gathered from them; TEM + MOFA run in batches; long inputs go in chunks so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from pstmo.cameras import normalize_screen_coordinates
+from pstmo.config import ModelConfig
+from pstmo.errors import InputError
+from pstmo.skeleton import H36M_FLIP_PERMUTATION, H36M_ROOT, NUM_JOINTS
+
+ProgressCallback = Callable[[int, int], None]
+"""progress(frames_done, frames_total)."""
+
+CHUNK_FRAMES = 8192
+"""Output frames per chunk: SEM features are kept for one chunk (plus its window margins) at a time."""
+
+_FLIP_INDEX = torch.as_tensor(H36M_FLIP_PERMUTATION, dtype=torch.long)
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """'auto' -> CUDA when available, else CPU; anything else as torch understands it."""
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def resolve_dtype(dtype: torch.dtype | str, device: torch.device) -> torch.dtype:
+    """Compute dtype: float32, bfloat16 or float16; 'auto' -> bfloat16 (float16 without bf16) on CUDA,
+    float32 on the CPU."""
+    if isinstance(dtype, str):
+        if dtype == "auto":
+            if device.type == "cuda":
+                return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+            return torch.float32
+        names = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+        if dtype not in names:
+            raise ValueError(f"unknown dtype {dtype!r}; use 'auto', 'float32', 'bfloat16' or 'float16'")
+        dtype = names[dtype]
+    if dtype not in (torch.float32, torch.bfloat16, torch.float16):
+        raise ValueError(f"unsupported dtype {dtype}; use float32, bfloat16 or float16")
+    return dtype
+
+
+def window_offsets(config: ModelConfig) -> np.ndarray:
+    """Frame offsets of a window relative to the frame it estimates: (N,) ints, spaced by `config.tds`."""
+    steps = np.arange(config.frames)
+    if config.causal:
+        return (steps - (config.frames - 1)) * config.tds
+    return (steps - (config.frames - 1) // 2) * config.tds
+
+
+def window_indices(frames: np.ndarray, num_frames: int, config: ModelConfig) -> np.ndarray:
+    """Source frame of every window slot: `frames` (B,) -> (B, N), edge-padded into [0, num_frames)."""
+    return np.clip(np.asarray(frames)[:, None] + window_offsets(config)[None, :], 0, num_frames - 1)
+
+
+def _check_keypoints(keypoints_2d: Any, what: str = "keypoints_2d") -> np.ndarray:
+    try:
+        points = np.asarray(keypoints_2d, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{what}: not a numeric array ({exc})") from None
+    if points.ndim != 3 or points.shape[1:] != (NUM_JOINTS, 2):
+        raise InputError(f"{what}: expected shape (T, {NUM_JOINTS}, 2) pixels, got {points.shape}")
+    if points.shape[0] == 0:
+        raise InputError(f"{what}: no frames (T = 0)")
+    if not np.isfinite(points).all():
+        bad = np.flatnonzero(~np.isfinite(points).all(axis=(1, 2)))
+        raise InputError(
+            f"{what}: NaN or infinite coordinates in {bad.size} frame(s), first at frame {bad[0]}; "
+            "fill gaps before lifting"
+        )
+    return points
+
+
+def _check_image_size(image_size: Any) -> tuple[float, float]:
+    try:
+        w, h = (float(v) for v in image_size)
+    except (TypeError, ValueError):
+        raise InputError(f"image_size: expected (width, height) in pixels, got {image_size!r}") from None
+    if not (w > 0 and h > 0 and math.isfinite(w) and math.isfinite(h)):
+        raise InputError(f"image_size: width and height must be positive, got {image_size!r}")
+    return w, h
+
+
+def _check_confidence(confidence: Any, frames: int) -> None:
+    if confidence is None:
+        return
+    shape = np.shape(confidence)
+    if shape not in ((frames, NUM_JOINTS), (frames, NUM_JOINTS, 1)):
+        raise InputError(f"confidence: expected shape ({frames}, {NUM_JOINTS}), got {shape}")
+
+
+class Lifter:
+    """A Stage II P-STMO model ready to lift 2D tracks (eval mode, inference only).
+
+    `device`: 'auto' (CUDA when available), 'cpu', 'cuda', ... `dtype`: compute precision: float32 (default),
+    bfloat16 or float16 (TEM and MOFA under autocast: matrix products in that precision; SEM and the returned
+    poses stay float32), or 'auto' (bfloat16/float16 on CUDA, float32 on the CPU).
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        config: ModelConfig,
+        device: str | torch.device = "auto",
+        dtype: torch.dtype | str = torch.float32,
+    ) -> None:
+        for name in ("embed", "forward_embedded"):
+            if not callable(getattr(model, name, None)):
+                raise InputError(f"lifter: the model has no {name}(); a Stage II P-STMO model is needed")
+        self.device = resolve_device(device)
+        self.dtype = resolve_dtype(dtype, self.device)
+        self.model = model.to(self.device).eval()
+        self.config = config
+        self.metadata: dict[str, Any] = {}
+        self._has_forward_center = callable(getattr(model, "forward_center", None))
+        self.default_batch_size = 256 if self.device.type == "cuda" else 64
+
+    @classmethod
+    def from_checkpoint(
+        cls,
+        path: str | Path,
+        device: str | torch.device = "auto",
+        dtype: torch.dtype | str = torch.float32,
+        **arch: Any,
+    ) -> Lifter:
+        """Load our checkpoint (safetensors + JSON) or an authors' `.pth` (then `arch` gives frames, layers,
+        channel and optionally tds, causal). Raises InputError for unreadable files and Stage I models."""
+        from pstmo.checkpoint import load_checkpoint
+
+        loaded = load_checkpoint(path, device=resolve_device(device), **arch)
+        if loaded.stage != 2:
+            raise InputError(f"{path}: a Stage I (pre-training) checkpoint cannot lift; use a Stage II one")
+        lifter = cls(loaded.model, loaded.config, device=device, dtype=dtype)
+        lifter.metadata = dict(loaded.metadata)
+        return lifter
+
+    # ------------------------------------------------------------------------------------------ properties
+
+    @property
+    def receptive_field(self) -> int:
+        """Frames of video one estimate looks at: (N - 1) * s + 1."""
+        return self.config.receptive_field
+
+    @property
+    def delay(self) -> int:
+        """Frames a stream waits before it can answer: half the receptive field when centred, 0 when causal."""
+        return 0 if self.config.causal else int(window_offsets(self.config).max())
+
+    # ------------------------------------------------------------------------------------------ core
+
+    def _normalise(self, keypoints: np.ndarray, image_size: tuple[float, float], flip: bool) -> Tensor:
+        """(T, 17, 2) pixels -> (V, T, 17, 2) normalised on the device; V = 2 with flip (original, mirrored)."""
+        w, h = image_size
+        x = torch.from_numpy(normalize_screen_coordinates(keypoints, w, h).astype(np.float32)).to(self.device)
+        if not flip:
+            return x[None]
+        mirrored = x[:, _FLIP_INDEX.to(self.device)].clone()
+        mirrored[..., 0] = -mirrored[..., 0]
+        return torch.stack([x, mirrored])
+
+    def _autocast(self) -> torch.autocast:
+        enabled = self.dtype != torch.float32
+        return torch.autocast(self.device.type, dtype=self.dtype, enabled=enabled)
+
+    def _embed(self, x: Tensor) -> Tensor:
+        """(V, F, 17, 2) normalised -> (V, F, C) SEM features, always in float32: SEM runs once per frame
+        (cheap) and bfloat16 would round the 2D input to about 2 pixels at the image edge."""
+        return self.model.embed(x)
+
+    def _estimate(self, windows: Tensor) -> Tensor:
+        """(V, B, N, C) window features -> (B, 17, 3) float32 poses (flip-averaged, root zeroed)."""
+        variants, batch = windows.shape[:2]
+        flat = windows.reshape(variants * batch, *windows.shape[2:])
+        with self._autocast():
+            # `forward_center` (when the model has it) skips the multi-frame head the lifter does not use
+            if self._has_forward_center:
+                center = self.model.forward_center(flat)
+            else:
+                center = self.model.forward_embedded(flat)[0]
+        poses = center.float().reshape(variants, batch, NUM_JOINTS, 3)
+        if variants == 2:
+            mirrored = poses[1][:, _FLIP_INDEX.to(poses.device)].clone()
+            mirrored[..., 0] = -mirrored[..., 0]
+            poses = (poses[0] + mirrored) / 2
+        else:
+            poses = poses[0]
+        poses[:, H36M_ROOT] = 0.0
+        return poses
+
+    # ------------------------------------------------------------------------------------------ offline
+
+    def lift(
+        self,
+        keypoints_2d: np.ndarray,
+        image_size: tuple[float, float],
+        confidence: np.ndarray | None = None,
+        flip: bool = True,
+        batch_size: int | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> np.ndarray:
+        """Lift a whole track: (T, 17, 2) pixels, H36M-17 order, no NaN -> (T, 17, 3) float32 metres,
+        root-relative, camera frame. Any T >= 1.
+
+        `image_size`: (width, height) pixels of the video the keypoints come from.
+        `confidence`: (T, 17) scores, accepted for API stability; the P-STMO model does not use them.
+        `flip`: flip test-time augmentation (about twice the work, slightly more accurate).
+        `batch_size`: frames estimated per forward pass (each makes two windows with flip).
+        `progress(done, total)` is called with frame counts after each batch; when `cancel` is set, lifting
+        stops after the current batch and the frames not lifted yet are NaN (the caller checks its event).
+        Raises InputError for wrong shapes, T = 0, NaN / infinite values or a bad image size.
+        """
+        points = _check_keypoints(keypoints_2d)
+        size = _check_image_size(image_size)
+        _check_confidence(confidence, points.shape[0])
+        batch_size = int(batch_size or self.default_batch_size)
+        if batch_size < 1:
+            raise InputError(f"batch_size must be >= 1, got {batch_size}")
+        total = points.shape[0]
+        out = np.full((total, NUM_JOINTS, 3), np.nan, dtype=np.float32)
+        offsets = window_offsets(self.config)
+        chunk = max(CHUNK_FRAMES, batch_size)
+        done = 0
+        with torch.inference_mode():
+            for start in range(0, total, chunk):
+                stop = min(start + chunk, total)
+                low = max(0, start + int(offsets.min()))
+                high = min(total, stop + int(offsets.max()))
+                features = self._embed(self._normalise(points[low:high], size, flip))
+                for first in range(start, stop, batch_size):
+                    if cancel is not None and cancel.is_set():
+                        return out
+                    last = min(first + batch_size, stop)
+                    index = window_indices(np.arange(first, last), total, self.config) - low
+                    windows = features[:, torch.from_numpy(index).to(self.device)]
+                    out[first:last] = self._estimate(windows).cpu().numpy()
+                    done = last
+                    if progress is not None:
+                        progress(done, total)
+        return out
+
+    # ------------------------------------------------------------------------------------------ live
+
+    def stream(self, image_size: tuple[float, float], flip: bool = True) -> LiftStream:
+        """A `LiftStream` for live use: push one frame of 2D keypoints at a time."""
+        return LiftStream(self, image_size, flip=flip)
+
+
+class LiftStream:
+    """Frame-by-frame lifting with the same results as `Lifter.lift` on the same frames.
+
+    `push(keypoints (17, 2) pixels)` returns the poses that became ready: a list of (frame index, (17, 3)
+    float32 metres). A causal model answers each frame at once; a centred model answers frame t when frame
+    t + delay arrives (delay = half the receptive field). `flush()` answers the remaining frames (edge-
+    padding the end, as offline) and starts a new sequence: the next push is frame 0 again.
+    SEM features of the frames still needed are kept, so each push embeds one frame and runs one window.
+    """
+
+    def __init__(self, lifter: Lifter, image_size: tuple[float, float], flip: bool = True) -> None:
+        self.lifter = lifter
+        self.image_size = _check_image_size(image_size)
+        self.flip = flip
+        self._offsets = window_offsets(lifter.config)
+        self._reset()
+
+    def _reset(self) -> None:
+        self._features: Tensor | None = None  # (V, capacity, C) ring of recent frames, plus frame 0 below
+        self._first: Tensor | None = None  # (V, 1, C) features of frame 0 (left edge padding)
+        self._base = 0  # frame index of self._features[:, 0]
+        self._count = 0  # frames pushed
+        self._next = 0  # next frame to answer
+
+    @property
+    def frames_pushed(self) -> int:
+        return self._count
+
+    def _store(self, features: Tensor) -> None:
+        """Append one frame's features (V, 1, C); drop frames no future window needs."""
+        if self._first is None:
+            self._first = features
+        keep_from = max(0, self._next + int(self._offsets.min()))
+        if self._features is None:
+            self._features = features
+            self._base = self._count
+        else:
+            drop = keep_from - self._base
+            if drop > 0:
+                self._features = self._features[:, drop:]
+                self._base += drop
+            self._features = torch.cat([self._features, features], dim=1)
+        self._count += 1
+
+    def _answer(self, frames: range, last_frame: int) -> list[tuple[int, np.ndarray]]:
+        """Estimate `frames` with windows edge-padded into [0, last_frame]."""
+        if len(frames) == 0:
+            return []
+        index = window_indices(np.asarray(frames), last_frame + 1, self.lifter.config)
+        # frame 0 may have left the buffer: slot -1 (prepended) holds it
+        local = np.where(index < self._base, -1, index - self._base) + 1
+        assert self._features is not None and self._first is not None
+        pool = torch.cat([self._first, self._features], dim=1)
+        windows = pool[:, torch.from_numpy(local).to(pool.device)]
+        with torch.inference_mode():
+            poses = self.lifter._estimate(windows).cpu().numpy()
+        self._next = frames.stop
+        return [(frame, pose) for frame, pose in zip(frames, poses, strict=True)]
+
+    def push(self, keypoints_2d: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """Add frame `frames_pushed` ((17, 2) pixels, no NaN); returns the (frame index, (17, 3)) now ready."""
+        points = _check_keypoints(np.asarray(keypoints_2d, dtype=np.float32)[None], "keypoints_2d (one frame)")
+        with torch.inference_mode():
+            self._store(self.lifter._embed(self.lifter._normalise(points, self.image_size, self.flip)))
+        ready_until = self._count - int(self._offsets.max())  # frames whose window lies inside what we have
+        return self._answer(range(self._next, max(self._next, ready_until)), self._count - 1)
+
+    def flush(self) -> list[tuple[int, np.ndarray]]:
+        """Answer every frame not answered yet (end of the sequence) and reset the stream."""
+        if self._count == 0:
+            return []
+        answers = self._answer(range(self._next, self._count), self._count - 1)
+        self._reset()
+        return answers

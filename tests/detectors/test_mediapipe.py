@@ -1,0 +1,68 @@
+"""The default MediaPipe BlazePose backend on real images and videos (offline models from the wheel)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("mediapipe", reason="mediapipe is not installed (see requirements-nodeps.txt)")
+
+from detectors import create_detector, detect_video  # noqa: E402
+from detectors.evaluation import evaluate  # noqa: E402
+from pipeline.sources import VideoFileSource  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def detector():
+    with create_detector("mediapipe") as detector:
+        yield detector
+
+
+def test_h36m_frames_are_within_9_px_mean_after_calibrated_conversion(shared_dir):
+    calibrated = evaluate("mediapipe", samples=shared_dir / "data" / "h36m_samples")
+    plain = evaluate("mediapipe", plain=True, samples=shared_dir / "data" / "h36m_samples")
+    assert calibrated["frames_without_person"] == 0
+    assert calibrated["mean_px"] <= 9.0
+    assert calibrated["mean_px"] < plain["mean_px"]
+    for joint in ("Pelvis", "RHip", "LHip", "Spine", "Thorax"):
+        assert calibrated["per_joint_px"][joint] < plain["per_joint_px"][joint]
+
+
+@pytest.mark.parametrize("image", [np.zeros((480, 640, 3), np.uint8), np.full((4, 4, 3), 200, np.uint8),
+                                   np.zeros((480, 640), np.uint8)])
+def test_blank_tiny_or_malformed_frames_give_nobody(detector, image):
+    detector.reset()
+    assert detector.detect(image) == []
+
+
+@pytest.mark.slow
+def test_both_people_of_the_sports2d_demo_are_tracked_without_id_switches(shared_dir, detector):
+    with VideoFileSource(shared_dir / "media" / "sports2d_demo.mp4") as source:
+        result = detect_video(source, detector)
+    long_tracks = [r for r in result.tracks.values() if r.length >= 100]
+    assert len(long_tracks) == 2
+    first, second = (set(r.frames) for r in long_tracks)
+    assert len(first & second) >= 80  # both in view at once, with separate IDs
+    assert result.id_switches == []
+    assert result.target_id in {r.track_id for r in long_tracks}
+
+
+def test_the_main_person_of_the_pose2sim_clip_is_chosen(shared_dir, detector):
+    with VideoFileSource(shared_dir / "media" / "pose2sim_cam01.mp4") as source:
+        assert source.image_size == (1080, 1920)
+
+        class FirstFrames:
+            name, fps, image_size, frame_count = source.name, source.fps, source.image_size, 20
+
+            def __iter__(self):
+                for frame in source:
+                    if frame.index >= 20:
+                        return
+                    yield frame
+
+        result = detect_video(FirstFrames(), detector)
+    chosen = result.tracks[result.target_id]
+    assert chosen.median_height > 0.35 * 1920
+    assert result.missing_frames == []
+    centre_x = np.nanmean(result.track.keypoints[:, :, 0])
+    assert 200 < centre_x < 900

@@ -1,0 +1,162 @@
+"""Identity tracking, target selection and gap filling on synthetic people."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from detectors.tracker import PeopleTracker, build_track, fill_gaps, missing_runs, parse_person
+from pstmo.errors import InputError
+from tests.detectors.helpers import person_at
+
+
+def _ids_by_x(tracked) -> list[int]:
+    return [p.track_id for p in sorted(tracked, key=lambda p: p.box[0])]
+
+
+def test_two_people_walking_past_each_other_keep_their_ids():
+    tracker = PeopleTracker()
+    history = []
+    for frame in range(40):
+        left = person_at(100 + 8 * frame, 300, height=260)   # walks right, in front (bigger)
+        right = person_at(420 - 8 * frame, 280, height=180)  # walks left
+        tracked = tracker.update(frame, [right, left] if frame % 2 else [left, right])
+        history.append({round(float(p.box[3] - p.box[1])): p.track_id for p in tracked})
+    big_ids = {h[max(h)] for h in history}
+    small_ids = {h[min(h)] for h in history}
+    assert len(big_ids) == 1 and len(small_ids) == 1 and big_ids != small_ids
+    assert tracker.id_switches == []
+
+
+def test_a_person_missed_for_a_few_frames_gets_the_same_id_back():
+    tracker = PeopleTracker(max_lost=10)
+    ids = []
+    for frame in range(30):
+        people = [] if 10 <= frame < 16 else [person_at(200 + 3 * frame, 300)]
+        ids += [p.track_id for p in tracker.update(frame, people)]
+    assert set(ids) == {0}
+    assert tracker.empty_frames == list(range(10, 16))
+
+
+def test_a_person_back_after_their_track_expired_is_reported_as_an_id_switch():
+    tracker = PeopleTracker(max_lost=5)
+    for frame in range(40):
+        people = [] if 10 <= frame < 20 else [person_at(200, 300)]
+        tracker.update(frame, people)
+    assert sorted(tracker.tracks) == [0, 1]
+    assert [(s["kind"], s["from_id"], s["to_id"], s["frame"]) for s in tracker.id_switches] == [
+        ("reappeared", 0, 1, 20)]
+
+
+def test_a_box_that_jumps_across_the_frame_is_reported():
+    tracker = PeopleTracker(min_similarity=0.0)
+    tracker.update(0, [person_at(100, 300)])
+    tracker.update(1, [person_at(103, 300)])
+    tracker.update(2, [person_at(400, 300)])
+    assert [s["kind"] for s in tracker.id_switches] == ["jump"]
+
+
+def _tracker_with_big_short_and_small_long_person() -> PeopleTracker:
+    tracker = PeopleTracker()
+    for frame in range(20):
+        people = [person_at(100, 300, height=120)]
+        if frame >= 8:
+            people.append(person_at(500, 300, height=300))
+        tracker.update(frame, people)
+    return tracker
+
+
+def test_target_selection_by_largest_longest_or_id():
+    tracker = _tracker_with_big_short_and_small_long_person()
+    small, big = 0, 1
+    assert tracker.select_target("largest") == big
+    assert tracker.select_target("longest") == small
+    assert tracker.select_target(small) == small
+    assert tracker.select_target("1") == big
+
+
+def test_largest_ignores_a_big_person_seen_in_only_a_few_frames():
+    tracker = PeopleTracker()
+    for frame in range(40):
+        people = [person_at(100, 300, height=120)]
+        if frame in (5, 6):
+            people.append(person_at(500, 300, height=400))
+        tracker.update(frame, people)
+    assert tracker.select_target("largest") == 0
+
+
+def test_unknown_person_id_or_rule_raises_input_error():
+    tracker = _tracker_with_big_short_and_small_long_person()
+    with pytest.raises(InputError, match="person ID 7 was not tracked; tracked IDs: 0 .*, 1 "):
+        tracker.select_target(7)
+    with pytest.raises(InputError, match="largest"):
+        parse_person("tallest")
+
+
+def test_streaming_target_sticks_to_its_choice_while_it_is_tracked():
+    tracker = PeopleTracker()
+    tracker.update(0, [person_at(100, 300, height=150)])
+    assert tracker.current_target("largest") == 0
+    tracker.update(1, [person_at(100, 300, height=150), person_at(500, 300, height=300)])
+    assert tracker.current_target("largest") == 0
+
+
+def test_short_gaps_are_interpolated_and_long_ones_left_missing():
+    frames = 30
+    keypoints = np.tile(np.arange(frames, dtype=np.float32)[:, None, None], (1, 17, 2))
+    confidence = np.full((frames, 17), 0.9, dtype=np.float32)
+    keypoints[5:8] = np.nan  # 3 frames: filled
+    keypoints[15:25] = np.nan  # 10 frames: too long
+    filled_kp, filled_conf, filled = fill_gaps(keypoints, confidence, max_gap=4, min_confidence=0.3)
+    assert np.allclose(filled_kp[5:8, :, 0], np.arange(5, 8)[:, None])
+    assert filled[5:8].all() and not filled[15:25].any()
+    assert np.isnan(filled_kp[15:25]).all()
+    assert missing_runs(np.isnan(filled_kp).all(axis=(1, 2))) == [(15, 24)]
+
+
+def test_low_confidence_joints_keep_their_confidence_and_are_bridged_like_gaps():
+    keypoints = np.zeros((10, 17, 2), dtype=np.float32)
+    keypoints[:, 3, 0] = np.arange(10) * 2.0
+    keypoints[4, 3] = [500.0, 500.0]  # a wild low-confidence guess
+    confidence = np.full((10, 17), 0.9, dtype=np.float32)
+    confidence[4, 3] = 0.05
+    out, out_conf, filled = fill_gaps(keypoints, confidence, max_gap=2, min_confidence=0.3)
+    assert out[4, 3].tolist() == [8.0, 0.0]
+    assert out_conf[4, 3] == pytest.approx(0.05)
+    assert filled[4, 3] and filled.sum() == 1
+
+
+def test_build_track_marks_interpolated_frames_long_gaps_and_low_confidence_joints():
+    tracker = PeopleTracker(max_lost=50)
+    for frame in range(30):
+        if frame in (3, 4) or 10 <= frame < 22:
+            tracker.update(frame, [])
+            continue
+        person = person_at(200 + frame, 300)
+        if frame == 25:
+            person.scores[0] = 0.1  # nose: low confidence between two good frames
+        tracker.update(frame, [person])
+    track = build_track(tracker.tracks[0], 30, (640, 480), 25.0, max_gap=3, source="clip.mp4", detector="replay")
+    assert track.keypoints.shape == (30, 17, 2) and track.image_size == (640, 480) and track.fps == 25.0
+    assert np.flatnonzero(track.interpolated).tolist() == [3, 4]
+    assert track.extra["long_gaps"] == [(10, 21)]
+    assert np.flatnonzero(track.missing).tolist() == list(range(10, 22))
+    assert (track.confidence[10:22] == 0).all()
+    assert track.person_id == 0 and track.source == "clip.mp4"
+    nose = 9
+    assert track.extra["filled"][25, nose] and track.confidence[25, nose] == pytest.approx(0.1)
+    neighbours = (track.keypoints[24, nose, 0] + track.keypoints[26, nose, 0]) / 2
+    assert track.keypoints[25, nose, 0] == pytest.approx(neighbours)
+
+
+def test_build_track_without_a_person_is_all_missing():
+    track = build_track(None, 5, (64, 48), 30.0)
+    assert track.missing.all() and track.person_id is None
+
+
+def test_a_person_refound_nearby_after_a_miss_keeps_the_id_even_without_box_overlap():
+    tracker = PeopleTracker(min_similarity=0.9)  # force the second-stage (distance) matching
+    tracker.update(0, [person_at(200, 300, height=200), person_at(600, 300, height=80)])
+    tracker.update(1, [])
+    tracked = tracker.update(2, [person_at(240, 300, height=200), person_at(600, 300, height=200)])
+    assert _ids_by_x(tracked) == [0, 2]  # near and same size: resumed; the other grew 2.5 times: new

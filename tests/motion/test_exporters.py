@@ -1,0 +1,102 @@
+"""CSV, JSON and NPZ exports and the result file: what is written reads back equal, bad input is refused."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from detectors.track import Track2D
+from motion import Motion, export, load_result, save_result
+from motion.export_csv import csv_header, read_csv
+from pstmo.errors import InputError
+
+
+@pytest.fixture
+def motion(generated_positions) -> Motion:
+    rng = np.random.default_rng(1)
+    return Motion(generated_positions(frames=25), fps=25.0, frame="world_y_up", root_relative=False,
+                  confidence=rng.uniform(0, 1, (25, 17)), contacts=rng.uniform(0, 1, (25, 2)) > 0.5,
+                  metadata={"source_video": "walk.mp4", "detector": "mediapipe",
+                            "model_checkpoint": "pstmo.safetensors", "image_size": [1280, 720]})
+
+
+def test_csv_parsed_back_equals_the_joints_times_and_confidences(motion, tmp_path):
+    export(motion, tmp_path / "motion.csv")
+    times, joints, confidence = read_csv(tmp_path / "motion.csv")
+    assert np.allclose(joints, motion.joints, atol=1e-6)
+    assert np.allclose(confidence, motion.confidence, atol=1e-6)
+    assert np.allclose(times, np.arange(25) / 25.0)
+
+
+def test_csv_header_names_frame_time_and_csv_safe_joint_columns(motion, tmp_path):
+    export(motion, tmp_path / "motion.csv", confidence=False)
+    header = (tmp_path / "motion.csv").read_text().splitlines()[0].split(",")
+    assert header[:5] == ["frame", "time_s", "Pelvis_x", "Pelvis_y", "Pelvis_z"]
+    assert "NeckNose_x" in header and not any("/" in column for column in header)
+    assert len(header) == 2 + 51 and header == csv_header(False)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+def test_json_and_npz_exports_keep_joints_and_metadata(motion, tmp_path, suffix):
+    export(motion, tmp_path / f"motion{suffix}")
+    loaded, track = load_result(tmp_path / f"motion{suffix}")
+    assert track is None
+    assert np.allclose(loaded.joints, motion.joints)
+    assert np.array_equal(loaded.contacts, motion.contacts)
+    assert (loaded.fps, loaded.frame, loaded.root_relative) == (25.0, "world_y_up", False)
+    assert loaded.metadata["model_checkpoint"] == "pstmo.safetensors"
+
+
+def test_json_export_states_units_frame_and_joint_names(motion, tmp_path):
+    export(motion, tmp_path / "motion.json")
+    record = json.loads((tmp_path / "motion.json").read_text())
+    assert record["units"] == "m" and record["fps"] == 25.0 and record["joint_names"][9] == "Neck/Nose"
+    assert "Y up" in record["frame_description"]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+def test_result_file_keeps_the_2d_track_with_its_missing_joints(motion, tmp_path, suffix):
+    keypoints = np.random.default_rng(2).uniform(0, 500, (25, 17, 2))
+    keypoints[4, 3] = np.nan
+    track = Track2D(keypoints, np.ones((25, 17)), image_size=(640, 480), fps=25.0, source="walk.mp4",
+                    detector="mediapipe")
+    save_result(tmp_path / f"result{suffix}", motion, track)
+    _, loaded = load_result(tmp_path / f"result{suffix}")
+    assert loaded.image_size == (640, 480) and loaded.detector == "mediapipe"
+    assert np.allclose(loaded.keypoints, track.keypoints, equal_nan=True)
+
+
+def test_export_picks_the_format_from_the_suffix_or_the_format_argument(motion, tmp_path):
+    export(motion, tmp_path / "data.txt", format="csv")
+    assert (tmp_path / "data.txt").read_text().startswith("frame,time_s,")
+    with pytest.raises(InputError, match="unknown export format"):
+        export(motion, tmp_path / "data.xyz")
+
+
+def test_a_failed_export_leaves_the_previous_file_and_no_temporary_files(motion, tmp_path):
+    target = tmp_path / "motion.csv"
+    target.write_text("previous")
+    broken = Motion(np.full((3, 17, 3), np.nan), fps=25.0)
+    with pytest.raises(InputError, match="NaN"):
+        export(broken, target)
+    assert target.read_text() == "previous"
+    assert [path.name for path in tmp_path.iterdir()] == ["motion.csv"]
+
+
+@pytest.mark.parametrize("content", [b"", b"not json", b'{"format": "something-else"}', b"PK\x03\x04 broken"])
+def test_foreign_or_corrupt_result_files_raise_input_error_naming_the_file(tmp_path, content):
+    for suffix in (".json", ".npz"):
+        path = tmp_path / f"bad{suffix}"
+        path.write_bytes(content)
+        with pytest.raises(InputError, match=f"bad{suffix}"):
+            load_result(path)
+
+
+def test_missing_result_file_and_wrong_suffix_are_input_errors(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        load_result(tmp_path / "absent.npz")
+    (tmp_path / "motion.bvh").write_text("HIERARCHY")
+    with pytest.raises(InputError, match=".npz or .json"):
+        load_result(tmp_path / "motion.bvh")

@@ -1,0 +1,131 @@
+"""Pipeline behaviour with a scripted detector on in-memory frames (fast, deterministic)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from motion.result import load_result
+from pipeline.pipeline import Cancelled, Pipeline
+from pipeline.settings import PipelineSettings
+from pipeline.sources import FakeSource
+from pstmo.errors import InputError
+from tests.pipeline.helpers import ScriptedDetector, frames
+
+
+def make_pipeline(checkpoint, **settings) -> Pipeline:
+    return Pipeline(PipelineSettings(checkpoint=str(checkpoint), device="cpu", **settings),
+                    detector=ScriptedDetector())
+
+
+def test_process_lifts_every_frame_and_marks_the_frames_nobody_was_seen(centred_checkpoint):
+    pipeline = make_pipeline(centred_checkpoint, max_gap=0)
+    result = pipeline.process(FakeSource(frames(40, blank=(0, 1, 20)), fps=25))
+    assert result.joints.shape == (40, 17, 3)
+    assert not np.isnan(result.joints).any()
+    assert result.missing.tolist() == [n in (0, 1, 20) for n in range(40)]
+    assert result.summary.frames == 40 and result.summary.missing_frames == 3
+    assert result.summary.people == 1
+    assert len(result.motion.joints) == 40
+
+
+def test_process_writes_the_result_and_every_requested_export(centred_checkpoint, tmp_path):
+    pipeline = make_pipeline(centred_checkpoint, exports="csv,json,npz,bvh")
+    result = pipeline.process(FakeSource(frames(30), name="walk.mp4"), tmp_path / "out")
+    outputs = result.summary.outputs
+    assert set(outputs) == {"result", "csv", "json", "npz", "bvh"}
+    assert outputs["csv"].endswith("walk.csv")
+    motion, track = load_result(outputs["result"])
+    assert motion.joints.shape == (30, 17, 3)
+    assert track is not None and track.keypoints.shape == (30, 17, 2)
+    assert (tmp_path / "out" / "walk.bvh").read_text().startswith("HIERARCHY")
+    assert not list((tmp_path / "out").glob(".*tmp*")), "no temporary files are left behind"
+
+
+def test_progress_reports_each_stage_in_order_and_reaches_the_total(centred_checkpoint, tmp_path):
+    calls = []
+    make_pipeline(centred_checkpoint, exports="csv").process(
+        FakeSource(frames(20)), tmp_path, progress=lambda stage, done, total: calls.append((stage, done, total)))
+    stages = list(dict.fromkeys(stage for stage, _, _ in calls))
+    assert stages == ["detect", "lift", "motion", "export"]
+    assert ("detect", 20, 20) in calls
+    assert calls[-1][1] == calls[-1][2]
+
+
+def test_setting_the_cancel_event_stops_processing(centred_checkpoint):
+    cancel = threading.Event()
+
+    def progress(stage, done, total):
+        if stage == "detect" and done == 5:
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        make_pipeline(centred_checkpoint).process(FakeSource(frames(50)), progress=progress, cancel=cancel)
+
+
+def test_max_frames_limits_how_much_of_the_source_is_read(centred_checkpoint):
+    result = make_pipeline(centred_checkpoint, max_frames=12).process(FakeSource(frames(50)))
+    assert result.summary.frames == 12
+
+
+def test_a_video_with_nobody_in_it_is_a_one_line_input_error(centred_checkpoint):
+    with pytest.raises(InputError, match="nobody"):
+        make_pipeline(centred_checkpoint).process(FakeSource(frames(5, blank=range(5)), name="empty.mp4"))
+
+
+def test_a_single_frame_is_lifted(centred_checkpoint):
+    result = make_pipeline(centred_checkpoint).process(FakeSource(frames(1)))
+    assert result.joints.shape == (1, 17, 3) and not np.isnan(result.joints).any()
+
+
+def test_a_missing_checkpoint_is_an_input_error_naming_the_file(tmp_path):
+    pipeline = Pipeline(PipelineSettings(checkpoint=str(tmp_path / "nope.json")), detector=ScriptedDetector())
+    with pytest.raises(InputError, match="nope.json"):
+        pipeline.process(FakeSource(frames(3)))
+
+
+def test_live_mode_with_a_causal_model_answers_every_frame_at_once(causal_checkpoint):
+    pipeline = make_pipeline(causal_checkpoint)
+    updates = list(pipeline.live(FakeSource(frames(20))))
+    assert len(updates) == 20
+    assert [u.pose_frame_index for u in updates] == list(range(20))
+    assert all(u.pose.shape == (17, 3) and u.latency_s is not None and u.latency_s >= 0 for u in updates)
+    assert updates[-1].people and updates[-1].person_id == updates[-1].people[0][0]
+
+
+def test_live_mode_with_a_centred_model_is_delayed_by_half_a_window(centred_checkpoint):
+    pipeline = make_pipeline(centred_checkpoint)
+    updates = list(pipeline.live(FakeSource(frames(20))))
+    delay = pipeline.lifter(live=True).delay
+    assert delay > 0
+    assert all(u.pose is None for u in updates[:delay])
+    assert updates[-1].pose_frame_index == 19 - delay
+
+
+def test_live_mode_holds_the_last_pose_while_nobody_is_in_view(causal_checkpoint):
+    updates = list(make_pipeline(causal_checkpoint).live(FakeSource(frames(10, blank=(6, 7)))))
+    assert updates[6].keypoints_2d is None and updates[6].pose is not None
+    assert updates[8].keypoints_2d is not None
+
+
+def test_live_poses_carry_the_source_frame_index_when_the_first_frames_are_empty(causal_checkpoint):
+    updates = list(make_pipeline(causal_checkpoint).live(FakeSource(frames(8, blank=(0, 1, 2)))))
+    assert [u.pose_frame_index for u in updates] == [None, None, None, 3, 4, 5, 6, 7]
+
+
+def test_live_mode_stops_when_cancelled_and_records_the_frames_it_saw(causal_checkpoint, tmp_path):
+    import cv2
+
+    cancel = threading.Event()
+    record = tmp_path / "live.mp4"
+    seen = 0
+    for _ in make_pipeline(causal_checkpoint).live(FakeSource(frames(30)), cancel=cancel, record=record):
+        seen += 1
+        if seen == 8:
+            cancel.set()
+    assert seen == 8
+    capture = cv2.VideoCapture(str(record))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 8
+    capture.release()

@@ -1,0 +1,116 @@
+"""A whole dataset as tensors on the training device, and batches of windows gathered from it by index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from pstmo.cameras import normalize_screen_coordinates
+from training.sequences import PoseSequence
+from training.windows import flip_some, target_position, window_indices, window_offsets
+
+
+class WindowDataset:
+    """All clips concatenated: `inputs` (M, 17, 2) normalised screen coordinates, `targets` (M, 17, 3)
+    metres root-relative camera frame (None when unlabelled), and per-frame bookkeeping tensors.
+
+    `sample_frames` (K,) are the global frames that are window targets (every `every`-th frame of each
+    clip, valid frames only where a clip marks them).
+    """
+
+    def __init__(
+        self,
+        sequences: Sequence[PoseSequence],
+        *,
+        frames: int,
+        tds: int = 1,
+        causal: bool = False,
+        every: int = 1,
+        device: str | torch.device = "cpu",
+    ) -> None:
+        if not sequences:
+            raise ValueError("a dataset needs at least one sequence")
+        self.sequences = list(sequences)
+        self.frames, self.tds, self.causal = frames, tds, causal
+        self.device = torch.device(device)
+        inputs, targets, first, last, seq_id, scale, samples = [], [], [], [], [], [], []
+        labelled = all(s.pose_3d is not None for s in self.sequences)
+        start = 0
+        for index, seq in enumerate(self.sequences):
+            n = len(seq)
+            w, h = seq.image_size
+            keypoints = seq.keypoints_2d
+            if not np.isfinite(keypoints).all():
+                keypoints = _fill_missing(keypoints)
+            inputs.append(normalize_screen_coordinates(keypoints, w, h).astype(np.float32))
+            if labelled:
+                targets.append(seq.pose_3d)
+            first.append(np.full(n, start))
+            last.append(np.full(n, start + n - 1))
+            seq_id.append(np.full(n, index))
+            scale.append(np.full(n, 2.0 / w, dtype=np.float32))
+            local = np.arange(0, n, max(1, every))
+            if seq.valid is not None:
+                local = local[seq.valid[local]]
+            samples.append(local + start)
+            start += n
+        to = self._to
+        self.inputs = to(np.concatenate(inputs))
+        self.targets = to(np.concatenate(targets)) if labelled else None
+        self.first = to(np.concatenate(first).astype(np.int64))
+        self.last = to(np.concatenate(last).astype(np.int64))
+        self.sequence_index = to(np.concatenate(seq_id).astype(np.int64))
+        self.pixel_to_unit = to(np.concatenate(scale))
+        self.sample_frames = to(np.concatenate(samples).astype(np.int64))
+        self.offsets = to(window_offsets(frames, tds, causal))
+        self.target_index = target_position(frames, causal)
+
+    def _to(self, array: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(array).to(self.device)
+
+    @property
+    def labelled(self) -> bool:
+        return self.targets is not None
+
+    def __len__(self) -> int:
+        """Number of window targets."""
+        return int(self.sample_frames.numel())
+
+    def gather(
+        self,
+        frames: torch.Tensor,
+        *,
+        flip: torch.Tensor | None = None,
+        noise_px: float = 0.0,
+        generator: torch.Generator | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Windows of the global target frames `frames` (B,): inputs (B, N, 17, 2), targets (B, N, 17, 3) or None.
+
+        `flip` (B,) bool mirrors those items; `noise_px` adds Gaussian noise of that many pixels to the 2D.
+        """
+        index = window_indices(frames, self.first[frames], self.last[frames], self.offsets)
+        x = self.inputs[index]
+        if noise_px > 0:
+            noise = torch.randn(x.shape, generator=generator, device="cpu").to(x.device)
+            x = x + noise * (noise_px * self.pixel_to_unit[frames]).view(-1, 1, 1, 1)
+        y = self.targets[index] if self.targets is not None else None
+        if flip is not None:
+            x = flip_some(x, flip)
+            if y is not None:
+                y = flip_some(y, flip)
+        return x, y
+
+
+def _fill_missing(keypoints: np.ndarray) -> np.ndarray:
+    """(T, 17, 2) pixels with NaN gaps -> gaps filled by linear interpolation over time per joint/coord."""
+    out = keypoints.copy()
+    t = np.arange(len(out))
+    for j in range(out.shape[1]):
+        for c in range(2):
+            values = out[:, j, c]
+            ok = np.isfinite(values)
+            if ok.any() and not ok.all():
+                out[:, j, c] = np.interp(t, t[ok], values[ok])
+    return out
