@@ -287,8 +287,11 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         image = self.reader.read(index) if self.reader else None
         followed = self.result.track.person_id if self.result else None
+        note = ""
+        if self.result is not None and index < len(self.result.missing) and self.result.missing[index]:
+            note = f"person #{followed} not detected here: 3D held from the nearest detected frame"
         if image is not None:
-            self.video_view.set_frame(image, self.people_at(index), followed)
+            self.video_view.set_frame(image, self.people_at(index), followed, note)
         self.skeleton_view.show_frame(index)
 
     def _toggle_follow(self, checked: bool) -> None:

@@ -53,7 +53,7 @@ class SkeletonView(QtWidgets.QWidget):
         self.view = gl.GLViewWidget()
         self.view.setFormat(gl_surface_format())
         self.view.setBackgroundColor((28, 30, 36))
-        self.view.setCameraPosition(distance=3.4, elevation=10, azimuth=-75)
+        self.view.setCameraPosition(distance=2.8, elevation=10, azimuth=-75)
         self.view.setMinimumSize(320, 240)
         self.grid = gl.GLGridItem(size=QtGui.QVector3D(10, 10, 1))
         self.grid.setSpacing(0.5, 0.5, 1)
@@ -120,14 +120,14 @@ class SkeletonView(QtWidgets.QWidget):
         roots = self._motion[: index + 1, H36M_ROOT]
         self._draw(self._motion[index], roots)
 
-    def show_pose(self, pose: np.ndarray, frame: str = "camera", trail_length: int = 120) -> None:
+    def show_pose(self, pose: np.ndarray, frame: str = "camera") -> None:
         """A live pose (17, 3) (root-relative camera frame): drawn standing on the grid."""
         if self._motion is not None or not self._live_trail:
-            self.set_caption("live, root-relative (trail: pelvis sway)")
+            self.set_caption("live, root-relative (no trajectory)")
         self._motion = None
         display = to_display(np.asarray(pose)[None], frame)[0]
         display[:, 2] -= np.nanmin(display[:, 2])
-        self._live_trail = (self._live_trail + [display[H36M_ROOT]])[-trail_length:]
+        self._live_trail = [display[H36M_ROOT]]  # root-relative: the root does not travel, so no trail
         self._draw(display, np.array(self._live_trail))
 
     def _draw(self, pose: np.ndarray, roots: np.ndarray) -> None:

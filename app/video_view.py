@@ -26,12 +26,15 @@ class VideoView(QtWidgets.QWidget):
         self._image: QtGui.QImage | None = None
         self._people: list[tuple[int, np.ndarray, np.ndarray]] = []
         self._followed: int | None = None
+        self._note = ""
         self._message = "File > Open video, drop a video here, or File > Open webcam"
 
-    def set_frame(self, image: np.ndarray | None, people=None, followed: int | None = None) -> None:
+    def set_frame(self, image: np.ndarray | None, people=None, followed: int | None = None, note: str = "") -> None:
+        """`note`: a line drawn in the top-left corner (e.g. that the lifted person is not detected here)."""
         self._image = bgr_to_qimage(image) if image is not None else None
         self._people = list(people or [])
         self._followed = followed
+        self._note = note
         self.update()
 
     def set_message(self, text: str) -> None:
@@ -61,6 +64,15 @@ class VideoView(QtWidgets.QWidget):
         scale = target.width() / self._image.width()
         for person_id, keypoints, confidence in self._people:
             self._draw_person(painter, target, scale, person_id, keypoints, confidence)
+        if self._note:
+            metrics = QtGui.QFontMetrics(painter.font())
+            box = QtCore.QRectF(target.left() + 6, target.top() + 6, metrics.horizontalAdvance(self._note) + 12,
+                                metrics.height() + 6)
+            painter.setPen(QtCore.Qt.NoPen)
+            painter.setBrush(QtGui.QColor(0, 0, 0, 160))
+            painter.drawRoundedRect(box, 3, 3)
+            painter.setPen(QtGui.QColor(255, 220, 120))
+            painter.drawText(box, QtCore.Qt.AlignCenter, self._note)
 
     def _draw_person(self, painter: QtGui.QPainter, target: QtCore.QRectF, scale: float, person_id: int,
                      keypoints: np.ndarray, confidence: np.ndarray) -> None:

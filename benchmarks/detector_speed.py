@@ -80,7 +80,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--backends", default="mediapipe,mmpose")
-    parser.add_argument("--mmpose-config", default=None, help="pose config/alias (default: rtmpose-m)")
+    parser.add_argument("--mmpose-config", default=None, help="pose config/alias (default: human = RTMPose-m)")
     parser.add_argument("--mmpose-checkpoint", default="none", help="'none' = random weights")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()

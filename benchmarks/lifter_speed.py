@@ -202,6 +202,9 @@ def h36m_precision(checkpoint: Path, arch: dict, shared: Path, frames_per_sequen
     result = {f"mpjpe_mm_{str(d).removeprefix('torch.')}": 1000 * mpjpe(np.concatenate(p), target)
               for d, p in predictions.items()}
     result["frames"] = len(target)
+    result["mean_joint_distance_bfloat16_vs_float32_mm"] = 1000 * float(np.linalg.norm(
+        np.concatenate(predictions[torch.bfloat16]) - np.concatenate(predictions[torch.float32]), axis=-1).mean())
+    result["checkpoint"] = str(checkpoint)
     result["mpjpe_difference_mm"] = result["mpjpe_mm_bfloat16"] - result["mpjpe_mm_float32"]
     return result
 
@@ -256,6 +259,7 @@ def main() -> int:
         bench_model(name, args, rows, checks)
     if args.checkpoint:
         arch = {key: int(value) for key, value in (item.split("=", 1) for item in args.arch)}
+        torch.set_num_threads(args.threads[0])
         checks["h36m_precision"] = h36m_precision(args.checkpoint, arch, args.shared, args.h36m_frames)
     result = {
         "benchmark": "lifter_speed",

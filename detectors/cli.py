@@ -36,6 +36,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fps", type=float, default=None, help="frame rate of an image folder (default 30)")
     parser.add_argument("--mmpose-config", help="MMPose 2D config file or model-zoo alias (with --detector mmpose)")
     parser.add_argument("--mmpose-checkpoint", help="MMPose checkpoint file or URL (with --detector mmpose)")
+    parser.add_argument("--mmpose-det-config", default="human",
+                        help="MMDetection person detector config or alias (default: human = RTMDet-m); "
+                             "'none' = the whole frame is one person")
+    parser.add_argument("--mmpose-det-checkpoint", help="person detector checkpoint file or URL")
     parser.add_argument("--device", default="cpu", help="torch device for MMPose (default cpu)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -125,7 +129,9 @@ def run(args: argparse.Namespace) -> int:
     if args.detector == "mediapipe":
         options["max_people"] = args.max_people
     else:
-        options.update(pose_config=args.mmpose_config, pose_checkpoint=args.mmpose_checkpoint, device=args.device)
+        options.update(pose_config=args.mmpose_config, pose_checkpoint=args.mmpose_checkpoint,
+                       det_config=args.mmpose_det_config, det_checkpoint=args.mmpose_det_checkpoint,
+                       device=args.device, max_people=args.max_people)
     with open_source(args.input, fps=args.fps) as source:
         if args.max_frames is not None:
             source = _LimitedSource(source, args.max_frames)

@@ -4,7 +4,7 @@ Person boxes come from an MMDetection model (RTMDet by default; MMPose's own "hu
 whole-image mode (`det_config="none"`), the whole frame is one person box. Then the pose model runs on
 each box and gives COCO-17 keypoints, converted to H36M-17 by `detectors.base.to_h36m`.
 
-Models: `pose_config` is an MMPose 2D config file or a model-zoo name/alias ("rtmpose-m", "human",
+Models: `pose_config` is an MMPose 2D config file or a model-zoo name/alias ("human" = RTMPose-m, "rtmpose-l",
 "td-hm_hrnet-w32_8xb64-210e_coco-256x192", ...); `pose_checkpoint` a local file or URL (a zoo alias brings
 its own URL; downloads need a network and are cached by torch.hub). `pose_checkpoint="none"` keeps the
 model's random initial weights (tests). Same for `det_config` / `det_checkpoint`.
@@ -22,15 +22,48 @@ from detectors.base import Detector, Person
 from pstmo.errors import InputError
 
 INSTALL_HINT = "install the MMPose backend with `make mmpose` (scripts/install_mmpose.sh, ~15 min)"
-DEFAULT_POSE_MODEL = "rtmpose-m"
-"""Model-zoo alias used when no pose config is given (needs a network the first time)."""
+DEFAULT_POSE_MODEL = "human"
+"""Model-zoo alias used when no pose config is given: RTMPose-m (body8, COCO-17); downloads when online."""
 DEFAULT_PERSON_DETECTOR = "human"
 """MMPose's default person detector (RTMDet-m, person class)."""
 NONE = ("none", "")
 
 
+def _install_torchvision_stand_in() -> None:
+    """mmpose imports `torchvision.transforms.ToPILImage` in a visualisation module at import time, and there
+    is no CPU torchvision for every torch version. When torchvision is absent, register a stand-in module
+    whose `ToPILImage` raises if it is ever used (inference never uses it)."""
+    import importlib.machinery
+    import importlib.util
+    import sys
+    import types
+
+    if "torchvision" in sys.modules or importlib.util.find_spec("torchvision") is not None:
+        return
+
+    class ToPILImage:
+        def __init__(self, *args, **kwargs) -> None:
+            raise RuntimeError("torchvision is not installed (needed only for MMPose's SimCC visualisation)")
+
+    package = types.ModuleType("torchvision")
+    package.__spec__ = importlib.machinery.ModuleSpec("torchvision", None, is_package=True)
+    package.__path__ = []
+    package.__version__ = "0.0.0+stand-in"
+    transforms = types.ModuleType("torchvision.transforms")
+    transforms.__spec__ = importlib.machinery.ModuleSpec("torchvision.transforms", None)
+    transforms.ToPILImage = ToPILImage
+    package.transforms = transforms
+    sys.modules["torchvision"] = package
+    sys.modules["torchvision.transforms"] = transforms
+
+
 def _require_mmpose():
+    import warnings
+
+    for module in ("mmengine", "mmcv", "mmdet", "mmpose"):  # deprecation chatter of the pinned stack
+        warnings.filterwarnings("ignore", module=rf"{module}(\.|$)")
     try:
+        _install_torchvision_stand_in()
         import mmcv  # noqa: F401
         import mmengine  # noqa: F401
         import mmpose  # noqa: F401
@@ -89,8 +122,8 @@ def load_checkpoint(path_or_url: str) -> dict:
             try:
                 download_url_to_file(path_or_url, str(target), progress=True)
             except Exception as error:  # noqa: BLE001 - offline, 404, ...
-                raise InputError(f"{path_or_url}: could not download the checkpoint ({error}); "
-                                 "pass a local --mmpose-checkpoint file") from None
+                raise InputError(f"{path_or_url}: could not download the checkpoint ({error}); pass a local file "
+                                 "(--mmpose-checkpoint / --mmpose-det-checkpoint)") from None
         path_or_url = str(target)
     path = Path(path_or_url).expanduser()
     if not path.is_file():
@@ -126,7 +159,7 @@ def load_weights(model, checkpoint_path: str) -> dict:
 class MMPoseDetector(Detector):
     """Top-down MMPose body model (COCO-17) on person boxes from MMDetection, or on the whole frame.
 
-    pose_config / pose_checkpoint: see the module docstring (default: the "rtmpose-m" zoo model).
+    pose_config / pose_checkpoint: see the module docstring (default: the "human" zoo model, RTMPose-m).
     det_config / det_checkpoint: person detector ("human" = MMPose's RTMDet-m default; "none" = whole frame).
     device: torch device ("cpu", "cuda:0"). det_score: person boxes below this score are dropped.
     max_people: keep at most this many boxes (highest scores).

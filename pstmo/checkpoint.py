@@ -11,6 +11,7 @@ import json
 import os
 import re
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,15 +213,26 @@ def official_architecture(state: dict[str, Tensor]) -> dict[str, int]:
     return {"frames": int(pos.shape[1]), "layers": max(layer_ids) + 1, "channel": int(pos.shape[2])}
 
 
+def _one_line(exc: BaseException, limit: int = 160) -> str:
+    """`Type: first line of the message`, shortened: library errors can span many lines."""
+    lines = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[0] if lines else ''}".strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _torch_load(path: Path) -> dict[str, Tensor]:
     if not path.is_file():
         raise InputError(f"{path}: checkpoint file not found")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # protocol notes on foreign pickles; the error says it
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # truncated zip, not a pickle, disallowed globals ...
-        raise InputError(f"{path}: not a readable PyTorch checkpoint ({type(exc).__name__}: {exc})") from None
-    if isinstance(state, dict) and "model" in state and isinstance(state["model"], dict):
-        state = state["model"]
+        raise InputError(f"{path}: not a readable PyTorch checkpoint ({_one_line(exc)})") from None
+    for wrapper in ("model", "model_pos", "state_dict"):  # training scripts sometimes wrap the state dict
+        if isinstance(state, dict) and isinstance(state.get(wrapper), dict):
+            state = state[wrapper]
+            break
     if not isinstance(state, dict) or not all(isinstance(v, Tensor) for v in state.values()):
         raise InputError(f"{path}: not a state dict of tensors")
     return state
@@ -349,7 +361,7 @@ def _read_header(json_path: Path) -> dict[str, Any]:
     try:
         header = json.loads(json_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{json_path}: corrupt checkpoint config ({exc})") from None
+        raise InputError(f"{json_path}: corrupt checkpoint config ({_one_line(exc)})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
         raise InputError(f"{json_path}: not a P-STMO checkpoint config (format is not {FORMAT_NAME!r})")
     version = header.get("format_version")
@@ -414,7 +426,7 @@ def load_checkpoint(
     try:
         state = load_file(str(weights_path), device="cpu")
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise InputError(f"{weights_path}: truncated or corrupt weights ({exc})") from None
+        raise InputError(f"{weights_path}: truncated or corrupt weights ({_one_line(exc)})") from None
     _check_keys_and_shapes(state, model.state_dict(), str(weights_path))
     state = {name: t.float() if t.is_floating_point() else t for name, t in state.items()}
     model.load_state_dict(state)

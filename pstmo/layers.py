@@ -98,12 +98,25 @@ def _onednn_dtype(x: Tensor, weight: Tensor) -> torch.dtype | None:
     return torch.float32 if x.dtype == torch.float32 else None
 
 
-def dense(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str = "none", slope: float = 0.0) -> Tensor:
+def dense(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    activation: str = "none",
+    slope: float = 0.0,
+    *,
+    float32: bool = False,
+) -> Tensor:
     """`activation(x @ weight.T + bias)` for x (..., in); activation "none", "relu" or "leaky_relu" (slope).
 
     Without autograd on a CPU tensor this is one fused oneDNN call (float32, or bfloat16 under CPU autocast
     to bfloat16); float32 CPU training uses oneDNN forward and backward; otherwise `F.linear` + activation.
+    `float32=True` keeps this matmul in float32 under autocast (for the 2D input and the 3D output, where
+    bfloat16's 8-bit mantissa would mean about 1 px / 2 mm steps).
     """
+    if float32 and torch.is_autocast_enabled(x.device.type):
+        with torch.autocast(x.device.type, enabled=False):
+            return dense(x.float(), weight, bias, activation, slope)
     dtype = _onednn_dtype(x, weight)
     if dtype is not None:
         if dtype != torch.float32:
@@ -162,20 +175,23 @@ def _apply_bn(x: Tensor, bn: nn.BatchNorm1d) -> Tensor:
     return bn(x.reshape(-1, shape[-1])).reshape(shape)
 
 
-def linear_bn_lrelu(x: Tensor, linear: nn.Linear, bn: nn.BatchNorm1d, slope: float = 0.2) -> Tensor:
+def linear_bn_lrelu(
+    x: Tensor, linear: nn.Linear, bn: nn.BatchNorm1d, slope: float = 0.2, *, float32: bool = False
+) -> Tensor:
     """`leaky_relu(bn(linear(x)), slope)` for x (..., C_in); in eval mode one folded, fused matmul."""
     if bn.training:
-        return F.leaky_relu(_apply_bn(dense(x, linear.weight, linear.bias), bn), slope)
+        return F.leaky_relu(_apply_bn(dense(x, linear.weight, linear.bias, float32=float32), bn), slope)
     scale, shift = _bn_scale_shift(bn)
-    return dense(x, linear.weight * scale[:, None], linear.bias * scale + shift, "leaky_relu", slope)
+    return dense(x, linear.weight * scale[:, None], linear.bias * scale + shift, "leaky_relu", slope, float32=float32)
 
 
-def bn_then_linear(x: Tensor, bn: nn.BatchNorm1d, linear: nn.Linear) -> Tensor:
+def bn_then_linear(x: Tensor, bn: nn.BatchNorm1d, linear: nn.Linear, *, float32: bool = False) -> Tensor:
     """`linear(bn(x))` for x (..., C_in); in eval mode one folded matmul."""
     if bn.training:
-        return dense(_apply_bn(x, bn), linear.weight, linear.bias)
+        return dense(_apply_bn(x, bn), linear.weight, linear.bias, float32=float32)
     scale, shift = _bn_scale_shift(bn)
-    return dense(x, linear.weight * scale, linear.bias + linear.weight @ shift)
+    # elementwise product + sum, not `@`: autocast would run a matmul in bfloat16 and bias every output
+    return dense(x, linear.weight * scale, linear.bias + (linear.weight * shift).sum(dim=1), float32=float32)
 
 
 class ResidualLinearBlock(nn.Module):
@@ -199,6 +215,8 @@ class SpatialEncoder(nn.Module):
     """SEM: per-frame MLP from the flattened 2D pose (17 * 2 = 34 values) to a `channel`-wide feature.
 
     fc_in (34 -> d_hid) + BN + LeakyReLU(0.2) + dropout, one residual block at d_hid, fc_out (-> channel).
+    Runs in float32 also under autocast: it reads raw coordinates, and bfloat16 here costs the most
+    accuracy (measured) for the least time (a lifter computes it once per frame).
     """
 
     def __init__(self, in_features: int, hidden: int, channel: int, dropout: float = DROPOUT) -> None:
@@ -211,12 +229,17 @@ class SpatialEncoder(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """(..., in_features) -> (..., channel)."""
+        if torch.is_autocast_enabled(x.device.type):
+            with torch.autocast(x.device.type, enabled=False):
+                return self.forward(x.float())
         x = self.dropout(linear_bn_lrelu(x, self.fc_in, self.bn_in))
         return dense(self.block(x), self.fc_out.weight, self.fc_out.bias)
 
 
 class PoseHead(nn.Module):
-    """BN + per-token linear map from features to `out_features` values (joint-major: joint * dims + dim)."""
+    """BN + per-token linear map from features to `out_features` values (joint-major: joint * dims + dim).
+
+    Always float32 (also under autocast): its outputs are coordinates."""
 
     def __init__(self, channel: int, out_features: int) -> None:
         super().__init__()
@@ -224,7 +247,7 @@ class PoseHead(nn.Module):
         self.fc = nn.Linear(channel, out_features)
 
     def forward(self, x: Tensor) -> Tensor:
-        return bn_then_linear(x, self.bn, self.fc)
+        return bn_then_linear(x, self.bn, self.fc, float32=True)
 
 
 class SelfAttention(nn.Module):

@@ -291,7 +291,7 @@ class LiftStream:
         self._reset()
 
     def _reset(self) -> None:
-        self._features: Tensor | None = None  # (V, capacity, C) ring of recent frames, plus frame 0 below
+        self._features: Tensor | None = None  # (V, kept frames, C): frames from self._base on
         self._first: Tensor | None = None  # (V, 1, C) features of frame 0 (left edge padding)
         self._base = 0  # frame index of self._features[:, 0]
         self._count = 0  # frames pushed

@@ -178,11 +178,11 @@ class PSTMOPretrain(nn.Module):
         self.head = PoseHead(dec_channel, 2 * joints)
 
     def forward(self, x: Tensor, temporal_mask: Tensor, spatial_mask: Tensor) -> Tensor:
-        batch, frames, joints, _ = x.shape
-        if frames != self.config.frames or joints != self.config.num_joints:
+        if x.dim() != 4 or x.shape[1:] != (self.config.frames, self.config.num_joints, 2):
             raise ValueError(
                 f"expected input (B, {self.config.frames}, {self.config.num_joints}, 2), got {tuple(x.shape)}"
             )
+        batch, frames, joints, _ = x.shape
         temporal_mask = temporal_mask.to(device=x.device, dtype=torch.bool)
         spatial_mask = spatial_mask.to(device=x.device, dtype=torch.bool)
         if temporal_mask.shape != (frames,) or spatial_mask.shape != (frames, joints):
@@ -195,7 +195,7 @@ class PSTMOPretrain(nn.Module):
         visible = self.tem(features, visible=~temporal_mask)
         visible = dense(self.encoder_norm(visible), self.encoder_to_decoder.weight, None)
 
-        tokens = self.mask_token.expand(batch, frames, -1).clone()
+        tokens = self.mask_token.to(visible.dtype).expand(batch, frames, -1).clone()
         tokens[:, ~temporal_mask] = visible
         tokens = tokens + self.dec_pos_embedding
         for layer in self.decoder:

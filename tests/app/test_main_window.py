@@ -151,3 +151,12 @@ def test_people_at_lists_every_tracked_person_with_an_id(window, qtbot, grey_vid
     people = window.people_at(3)
     assert [pid for pid, _, _ in people] == [window.result.track.person_id]
     assert not np.isnan(people[0][1]).any()
+
+
+def test_a_frame_without_the_lifted_person_says_its_3d_pose_is_held(window, qtbot, grey_video):
+    process(window, qtbot, grey_video)
+    window.result.missing[4] = True
+    window.timeline.set_index(4)
+    assert "not detected" in window.video_view._note
+    window.timeline.set_index(5)
+    assert window.video_view._note == ""

@@ -165,3 +165,36 @@ def test_saving_with_a_config_of_another_architecture_is_refused(tmp_path):
     other = ModelConfig(frames=27, layers=3, channel=32, d_hid=64)
     with pytest.raises(ValueError, match="layers"):
         save_checkpoint(tmp_path / "x", PSTMO(TINY), other, stage=2)
+
+
+def test_an_official_state_dict_wrapped_in_a_training_record_is_unwrapped(shared_dir, tmp_path):
+    state = torch.load(_official_fixture(shared_dir), weights_only=True)
+    torch.save({"epoch": 3, "model_pos": state}, tmp_path / "wrapped.pth")
+    direct = import_official(_official_fixture(shared_dir), frames=27, layers=3, channel=64)
+    wrapped = import_official(tmp_path / "wrapped.pth", frames=27, layers=3, channel=64)
+    for name, tensor in direct.state_dict().items():
+        assert torch.equal(wrapped.state_dict()[name], tensor), name
+
+
+def test_a_state_dict_of_another_model_is_reported_as_not_pstmo(tmp_path):
+    torch.save(torch.nn.Linear(3, 4).state_dict(), tmp_path / "other.pth")
+    with pytest.raises(InputError, match=r"other\.pth: not a P-STMO checkpoint"):
+        import_official(tmp_path / "other.pth", frames=27, layers=3, channel=64)
+
+
+def test_a_pickle_with_arbitrary_objects_is_refused_without_running_it(tmp_path):
+    import pickle
+
+    (tmp_path / "evil.pth").write_bytes(pickle.dumps({"weights": Path("x")}))
+    with pytest.raises(InputError, match=r"evil\.pth: not a readable PyTorch checkpoint"):
+        import_official(tmp_path / "evil.pth", frames=27, layers=3, channel=64)
+
+
+def test_error_messages_are_one_line(shared_dir, tmp_path):
+    cut = tmp_path / "cut.pth"
+    cut.write_bytes(_official_fixture(shared_dir).read_bytes()[:5000])
+    (tmp_path / "evil.pth").write_bytes(b"\x80\x04not really a pickle\n\n\n")
+    for path in (cut, tmp_path / "evil.pth"):
+        with pytest.raises(InputError) as caught:
+            import_official(path, frames=27, layers=3, channel=64)
+        assert "\n" not in str(caught.value) and str(path) in str(caught.value)

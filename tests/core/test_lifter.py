@@ -196,3 +196,26 @@ def test_long_inputs_are_embedded_chunk_by_chunk(monkeypatch):
     poses = lifter.lift(random_track(200), IMAGE_SIZE, batch_size=25)
     assert np.isfinite(poses).all()
     assert len(lengths) == 4 and max(lengths) <= 50 + lifter.receptive_field - 1
+
+
+def test_our_checkpoint_loads_into_a_lifter_that_lifts_like_the_saved_model(tmp_path):
+    from pstmo.checkpoint import save_checkpoint
+
+    model, config = tiny_model(causal=True)
+    save_checkpoint(tmp_path / "tiny", model, config, stage=2, metadata={"licence": "test"})
+    loaded = Lifter.from_checkpoint(tmp_path / "tiny.safetensors", device="cpu")
+    assert loaded.config == config and loaded.metadata["licence"] == "test"
+    track = random_track(20)
+    np.testing.assert_allclose(loaded.lift(track, IMAGE_SIZE), Lifter(model, config, device="cpu").lift(
+        track, IMAGE_SIZE), atol=1e-6)
+
+
+def test_truncated_checkpoint_raises_input_error_naming_the_file(tmp_path):
+    from pstmo.checkpoint import save_checkpoint
+
+    model, config = tiny_model()
+    save_checkpoint(tmp_path / "tiny", model, config, stage=2)
+    weights = tmp_path / "tiny.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    with pytest.raises(InputError, match="tiny.safetensors"):
+        Lifter.from_checkpoint(weights, device="cpu")

@@ -85,13 +85,15 @@ def test_checkpoints_are_read_with_weights_only_and_numpy_metadata_is_allowed(tm
                if v.dtype.is_floating_point)
 
 
-def test_a_checkpoint_with_arbitrary_pickled_objects_is_refused(tmp_path):
-    import collections
+class Payload:
+    """Stands for an arbitrary pickled object (code could run when unpickling it)."""
 
+
+def test_a_checkpoint_with_arbitrary_pickled_objects_is_refused(tmp_path):
     import torch
 
     path = tmp_path / "evil.pth"
-    torch.save({"state_dict": {}, "meta": collections.Counter(a=1)}, path)
+    torch.save({"state_dict": {}, "meta": Payload()}, path)
     with pytest.raises(InputError, match="not a loadable checkpoint"):
         load_checkpoint(str(path))
 
