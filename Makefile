@@ -27,7 +27,10 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 
 bench: $(STAMP)
-	$(PY) benchmarks/lifter_speed.py
+	$(PY) benchmarks/lifter_speed.py --quick
+	$(PY) benchmarks/detector_speed.py
+	$(PY) benchmarks/pipeline_speed.py
+	$(PY) benchmarks/train_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

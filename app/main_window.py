@@ -458,17 +458,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def save_screenshot(self, path: str | Path) -> Path:
         """PNG of the whole window (3D view included), written atomically."""
-        import os
+        from pstmo.atomic import atomic_path
 
         QtWidgets.QApplication.processEvents()
         self.skeleton_view.view.update()
         QtWidgets.QApplication.processEvents()
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.tmp.png")
-        if not self.grab().save(str(tmp), "PNG"):
-            raise OSError(f"{path}: could not write the screenshot")
-        os.replace(tmp, path)
+        with atomic_path(path, create_folder=True, suffix=".png") as tmp:
+            if not self.grab().save(str(tmp), "PNG"):
+                raise OSError(f"{path}: could not write the screenshot")
         return path
 
     def best_frame(self) -> int:

@@ -10,15 +10,13 @@ Prints JSON: mean and per-joint error in pixels (frames are 1000 px wide) with t
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import platform
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.report import emit, machine_info  # noqa: E402
 from detectors.evaluation import evaluate  # noqa: E402
 
 
@@ -29,12 +27,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args()
     result = evaluate(args.detector, args.plain)
-    result.update(machine=platform.node(), cpu=platform.processor() or platform.machine(),
-                  date=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    result["machine"] = machine_info()
+    emit(result, args.out)
     return 0
 
 

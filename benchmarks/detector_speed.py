@@ -6,17 +6,15 @@ Frames: the sample video (`assets/media/sports2d_demo.mp4`, else `../shared/medi
 decoded up front (decoding is not timed). Per backend it times `detect()` per frame and the whole
 `detect_video` (detect + tracking + gap filling). MMPose runs with the configs' random weights unless
 checkpoints are given (speed does not depend on the weights, except through how many boxes the person
-detector returns: reported as `people_per_frame`). The load average is recorded before and after: the
-numbers are only comparable at similar load.
+detector returns: reported as `people_per_frame`). Torch runs with `--threads` (default 1): on a busy
+2-core machine two threads were 30-90 times slower than one (OpenMP oversubscription). The load average
+is recorded before and after: the numbers are only comparable at similar load.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -27,6 +25,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.report import emit, machine_info  # noqa: E402
 from detectors import create_detector, detect_video  # noqa: E402
 from pipeline.sources import FakeSource, VideoFileSource  # noqa: E402
 
@@ -82,12 +81,14 @@ def main() -> int:
     parser.add_argument("--backends", default="mediapipe,mmpose")
     parser.add_argument("--mmpose-config", default=None, help="pose config/alias (default: human = RTMPose-m)")
     parser.add_argument("--mmpose-checkpoint", default="none", help="'none' = random weights")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads for MMPose (default 1: several threads on a busy machine are far slower)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     try:
         import torch
 
-        torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+        torch.set_num_threads(args.threads)
     except ImportError:
         pass
     frames = load_frames(args.frames)
@@ -107,16 +108,13 @@ def main() -> int:
                                 "error": str(error).splitlines()[0]})
     report = {
         "benchmark": "detector_speed", "image_size": list(SIZE), "video": sample_video().name,
-        "machine": platform.node(), "cpu": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "torch_threads": args.threads,
         "load_average_before": [round(v, 2) for v in load_before],
         "load_average_after": [round(v, 2) for v in os.getloadavg()],
         "results": results,
     }
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit(report, args.out)
     return 0
 
 

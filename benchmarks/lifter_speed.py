@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
-import os
-import platform
 import subprocess
 import sys
 import time
@@ -35,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from benchmarks.report import emit, machine_info  # noqa: E402
 from pstmo.cameras import normalize_screen_coordinates  # noqa: E402
 from pstmo.config import ModelConfig, preset  # noqa: E402
 from pstmo.lifter import Lifter  # noqa: E402
@@ -117,16 +115,6 @@ def uptime() -> str:
         return subprocess.run(["uptime"], capture_output=True, text=True, timeout=5).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def bench_model(name: str, args: argparse.Namespace, rows: list[dict], checks: dict) -> None:
@@ -264,8 +252,7 @@ def main() -> int:
     result = {
         "benchmark": "lifter_speed",
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": {"cpu": cpu_name(), "cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "torch": torch.__version__, "python": platform.python_version()},
+        "machine": machine_info(),
         "device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu",
         "uptime_before": load_before,
         "uptime_after": uptime(),
@@ -276,13 +263,7 @@ def main() -> int:
         "checks": checks,
         "rows": rows,
     }
-    text = json.dumps(result, indent=1)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.out.with_name(args.out.name + ".tmp")
-        tmp.write_text(text + "\n")
-        os.replace(tmp, args.out)
+    emit(result, args.out, indent=1)
     return 0
 
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
-import json
 import os
-import platform
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +11,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.report import emit as emit_report  # noqa: E402
+from benchmarks.report import machine_info  # noqa: E402
 from pstmo.cameras import Camera, load_h36m_cameras, project_to_2d, world_to_camera  # noqa: E402
 from pstmo.skeleton import mpii_to_h36m  # noqa: E402
 
@@ -56,19 +54,9 @@ def sh_noise_in_metres(joints_camera: np.ndarray, detected_mpii: np.ndarray, gro
 
 
 def machine() -> dict:
-    load = os.getloadavg()
-    return {
-        "machine": platform.node(), "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-        "python": platform.python_version(), "device": "cpu", "load_avg_1_5_15": [round(x, 2) for x in load],
-        "date_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "git_commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                                     text=True).stdout.strip(),
-    }
+    return machine_info()
 
 
 def emit(result: dict, name: str, save: bool) -> None:
     """Print `result` as JSON; with `save`, also write it to benchmarks/results/<name>.json."""
-    text = json.dumps(result, indent=1)
-    print(text)
-    if save:
-        (REPO / "benchmarks" / "results" / f"{name}.json").write_text(text + "\n")
+    emit_report(result, REPO / "benchmarks" / "results" / f"{name}.json" if save else None, indent=1)

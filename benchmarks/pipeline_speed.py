@@ -12,13 +12,9 @@ recorded before and after: other work on the machine slows every number here.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -26,25 +22,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-
-def machine() -> dict:
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import torch
-
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "device": "cuda" if torch.cuda.is_available() else "cpu", "python": platform.python_version(),
-            "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-
-
-def load_average() -> list[float]:
-    return [round(v, 2) for v in os.getloadavg()]
+from benchmarks.report import emit, load_average, machine_info  # noqa: E402
 
 
 def resized_copy(video: Path, size: tuple[int, int], frames: int, folder: Path) -> Path:
@@ -113,12 +91,17 @@ def live_latency(video: Path, checkpoint: Path, frames: int, flip: bool) -> dict
         if update.latency_s is not None:
             latencies.append(update.latency_s)
     seconds = time.perf_counter() - start
+    import torch
+
     stream = pipeline.lifter(live=True).stream((1280, 720), flip=flip)
     keypoints = np.random.default_rng(0).uniform(200, 600, (17, 2)).astype(np.float32)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(pipeline.settings.torch_threads or previous)  # as in live mode
     for _ in range(100):
         t0 = time.perf_counter()
         stream.push(keypoints)
         lift_only.append(time.perf_counter() - t0)
+    torch.set_num_threads(previous)
     ms = np.array(latencies) * 1000
     return {"video": str(video), "frames": count, "poses": len(latencies), "fps": round(count / seconds, 2),
             "flip": flip, "receptive_field": pipeline.lifter(live=True).receptive_field,
@@ -148,7 +131,7 @@ def main() -> int:
         raise SystemExit("no checkpoint: pass --checkpoint (none shipped in assets/models/)")
     video = Path(args.video)
     flip = not args.no_flip
-    report: dict = {"benchmark": "pipeline_speed", "machine": machine(), "load_before": load_average(),
+    report: dict = {"benchmark": "pipeline_speed", "machine": machine_info(), "load_before": load_average(),
                     "checkpoint": str(checkpoint), "command": " ".join(sys.argv)}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -158,11 +141,7 @@ def main() -> int:
         report["process_720p_no_flip"] = process_speed(video_720p, checkpoint, args.frames, False, folder / "nf")
         report["live_causal_720p"] = live_latency(video_720p, causal_copy(checkpoint, folder), args.frames, False)
     report["load_after"] = load_average()
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
+    emit(report, args.out)
     return 0
 
 

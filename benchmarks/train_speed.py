@@ -11,9 +11,6 @@ depend on the values. `epoch_minutes_h36m` extrapolates one Stage II epoch over 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -24,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from benchmarks.report import emit, machine_info  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.sequences import PoseSequence  # noqa: E402
 from training.tensor_dataset import WindowDataset  # noqa: E402
@@ -115,6 +113,7 @@ def main() -> int:
     parser.add_argument("--stages", default="1,2")
     parser.add_argument("--compile", action="store_true")
     parser.add_argument("--no-bf16", action="store_true")
+    parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -124,18 +123,15 @@ def main() -> int:
     )
     results = [measure(config, int(stage), args.steps, args.warmup) for stage in args.stages.split(",")]
     device = "cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()) else "cpu"
-    print(json.dumps({
+    emit({
         "benchmark": "train_speed",
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": platform.node(),
-        "processor": platform.processor() or platform.machine(),
+        "machine": machine_info(),
         "device": torch.cuda.get_device_name() if device == "cuda" else f"cpu ({torch.get_num_threads()} threads)",
         "torch": torch.__version__,
         "bf16_autocast": device == "cuda" and not args.no_bf16,
         "compile": args.compile,
-        "load_average": list(os.getloadavg()),
         "results": results,
-    }, indent=2))
+    }, args.out)
     return 0
 
 

@@ -8,14 +8,12 @@ The JSON holds `joints` (the 17 H36M names), `image_size` [w, h], `fps`, the cho
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from pstmo.atomic import write_json_atomic as _write_json_atomic
 from pstmo.errors import InputError
 from pstmo.skeleton import H36M_JOINTS
 
@@ -75,19 +73,8 @@ def result_to_json(result, detector_name: str) -> dict:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    """Write `data` as JSON to `path` via a temporary file in the same folder and `os.replace`."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"{path}: output folder {folder} does not exist")
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(data, file, separators=(",", ":"))
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """Write `data` as compact JSON to `path` atomically (the folder must exist)."""
+    _write_json_atomic(path, data, separators=(",", ":"))
 
 
 class _LimitedSource:

@@ -194,7 +194,12 @@ class MMPoseDetector(Detector):
             except ImportError as error:
                 raise InputError(f"mmpose detector: MMDetection is missing ({error}); {INSTALL_HINT}") from None
             det_file, det_weights = resolve_model("mmdet", det_config, det_checkpoint)
+            from mmpose.utils import adapt_mmdet_pipeline
+
             self.det_model = init_detector(det_file, None, device=device)
+            # The detector's test pipeline must name its transforms "mmdet.X": inference_topdown leaves the
+            # default registry scope at "mmpose", where they do not exist.
+            self.det_model.cfg = adapt_mmdet_pipeline(self.det_model.cfg)
             if not _is_none(det_weights):
                 load_weights(self.det_model, det_weights)
             self.det_model.eval()

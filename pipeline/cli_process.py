@@ -17,7 +17,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--person", default="largest", help="tracker id to follow, or 'largest' (default)")
     parser.add_argument("--no-flip", action="store_true", help="disable flip test-time augmentation")
-    parser.add_argument("--smoothing", default="one_euro", choices=SMOOTHING_METHODS, help="3D smoothing filter")
+    parser.add_argument("--smoothing", default="savgol", choices=SMOOTHING_METHODS,
+                        help="3D smoothing filter (savgol: least lag offline; live mode always uses one_euro)")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 
 from pipeline.cli_process import add_model_options
 from pipeline.settings import PipelineSettings
+from pstmo.atomic import atomic_path
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -58,10 +59,13 @@ def run(args: argparse.Namespace) -> int:
     latencies: list[float] = []
     poses: dict[int, np.ndarray] = {}
     frames = 0
+    last_frame_index = None
     start = time.perf_counter()
     try:
         for update in Pipeline(settings).live(source, cancel=cancel, duration_s=args.duration, record=args.record):
-            frames += 1
+            if update.frame.index != last_frame_index:  # the end-of-source flush repeats the last frame
+                frames += 1
+                last_frame_index = update.frame.index
             if update.latency_s is not None:
                 latencies.append(update.latency_s)
             if update.pose is not None and update.pose_frame_index is not None:
@@ -84,10 +88,9 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         order = sorted(poses)
         path = out / "live_poses.npz"
-        tmp = out / ".live_poses.tmp.npz"
-        np.savez(tmp, frame_index=np.array(order), joints=np.stack([poses[i] for i in order]),
-                 fps=float(source.fps or 30.0))
-        tmp.replace(path)
+        with atomic_path(path, suffix=".npz") as tmp:
+            np.savez(tmp, frame_index=np.array(order), joints=np.stack([poses[i] for i in order]),
+                     fps=float(source.fps or 30.0))
         summary["poses_file"] = str(path)
     print(json.dumps(summary))
     return 0

@@ -311,8 +311,13 @@ class Pipeline:
             filled, missing = fill_missing(track.keypoints)
         except ValueError:
             raise InputError(f"{track.source or 'video'}: nobody detected") from None
-        joints = self.lifter().lift(filled, track.image_size, flip=self.settings.flip,
-                                    progress=_stage_progress(progress, "lift"), cancel=cancel)
+        lifter = self.lifter()
+        threads = _torch_threads(self.settings.torch_threads)
+        try:
+            joints = lifter.lift(filled, track.image_size, flip=self.settings.flip,
+                                 progress=_stage_progress(progress, "lift"), cancel=cancel)
+        finally:
+            _torch_threads(threads)
         _check_cancel(cancel)
         joints = np.asarray(joints, dtype=np.float32)
         if joints.shape != (len(track), NUM_JOINTS, 3):
@@ -383,11 +388,14 @@ class Pipeline:
         pose_index = None
         started = time.perf_counter()
         window_start, window_frames, fps = started, 0, 0.0
-        threads = _torch_threads(self.settings.live_threads)
+        threads = _torch_threads(self.settings.torch_threads)
+        cancelled = False
+        last_frame = None
         try:
             for frame in frames:
                 arrived = time.perf_counter()
                 if cancel is not None and cancel.is_set():
+                    cancelled = True
                     break
                 if duration_s is not None and arrived - started > duration_s:
                     break
@@ -418,6 +426,14 @@ class Pipeline:
                                  pose_frame_index=pose_index, latency_s=latency,
                                  fps=fps or window_frames / max(now - started, 1e-6),
                                  delay_frames=int(getattr(lifter, "delay", 0)))
+                last_frame = frame
+            if not cancelled and last_frame is not None:
+                # End of the source: answer the frames a centred model was still waiting on.
+                for index, new_pose in stream.flush():
+                    pose = smoother.filter(np.asarray(new_pose, dtype=np.float64), last_frame.time_s)
+                    yield LiveUpdate(frame=last_frame, people=[], person_id=follow, keypoints_2d=None, pose=pose,
+                                     pose_frame_index=pushed[index], latency_s=None, fps=fps,
+                                     delay_frames=int(getattr(lifter, "delay", 0)))
         finally:
             _torch_threads(threads)
             frames.close()

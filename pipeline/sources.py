@@ -44,26 +44,31 @@ class FrameSource(ABC):
     def __init__(self) -> None:
         self.frames_read = 0
         self.truncated = False
+        # Set by each subclass's __init__:
+        self._fps: float = DEFAULT_FPS
+        self._size: tuple[int, int] = (0, 0)
+        self._count: int | None = None
+        self._name: str = ""
 
     @property
-    @abstractmethod
     def fps(self) -> float:
         """Frames per second (DEFAULT_FPS when the file does not say)."""
+        return self._fps
 
     @property
-    @abstractmethod
     def image_size(self) -> tuple[int, int]:
         """(width, height) pixels of the frames, after any rotation the file asks for."""
+        return self._size
 
     @property
-    @abstractmethod
     def frame_count(self) -> int | None:
         """Number of frames, or None when unknown (a live camera)."""
+        return self._count
 
     @property
-    @abstractmethod
     def name(self) -> str:
         """What the frames come from, for messages and results (a path or "webcam:0")."""
+        return self._name
 
     @abstractmethod
     def _frames(self) -> Iterator[np.ndarray]:
@@ -145,23 +150,8 @@ class VideoFileSource(FrameSource):
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         self._count = count if count > 0 else None
         self.rotation_deg = int(self._capture.get(cv2.CAP_PROP_ORIENTATION_META) or 0)
+        self._name = str(self.path)
         self._used = False
-
-    @property
-    def fps(self) -> float:
-        return self._fps
-
-    @property
-    def image_size(self) -> tuple[int, int]:
-        return self._size
-
-    @property
-    def frame_count(self) -> int | None:
-        return self._count
-
-    @property
-    def name(self) -> str:
-        return str(self.path)
 
     def _frames(self) -> Iterator[np.ndarray]:
         if self._capture is None:
@@ -223,22 +213,8 @@ class ImageFolderSource(FrameSource):
             raise InputError(f"{self.path}: none of the {len(self.files)} images could be decoded")
         self._size = (int(first.shape[1]), int(first.shape[0]))
         self.unreadable: list[Path] = []
-
-    @property
-    def fps(self) -> float:
-        return self._fps
-
-    @property
-    def image_size(self) -> tuple[int, int]:
-        return self._size
-
-    @property
-    def frame_count(self) -> int | None:
-        return len(self.files)
-
-    @property
-    def name(self) -> str:
-        return str(self.path)
+        self._count = len(self.files)
+        self._name = str(self.path)
 
     def _frames(self) -> Iterator[np.ndarray]:
         self.unreadable = []
@@ -264,22 +240,9 @@ class ImageSource(FrameSource):
         if self._image is None:
             raise InputError(f"{self.path}: not a readable image")
         self._fps = float(fps)
-
-    @property
-    def fps(self) -> float:
-        return self._fps
-
-    @property
-    def image_size(self) -> tuple[int, int]:
-        return (int(self._image.shape[1]), int(self._image.shape[0]))
-
-    @property
-    def frame_count(self) -> int | None:
-        return 1
-
-    @property
-    def name(self) -> str:
-        return str(self.path)
+        self._size = (int(self._image.shape[1]), int(self._image.shape[0]))
+        self._count = 1
+        self._name = str(self.path)
 
     def _frames(self) -> Iterator[np.ndarray]:
         yield self._image
@@ -291,6 +254,7 @@ class WebcamSource(FrameSource):
     def __init__(self, device: int = 0, size: tuple[int, int] | None = None) -> None:
         super().__init__()
         self.device = int(device)
+        self._name = f"webcam:{self.device}"
         self._capture = cv2.VideoCapture(self.device)
         if not self._capture.isOpened():
             raise InputError(f"webcam:{self.device}: camera could not be opened")
@@ -305,22 +269,6 @@ class WebcamSource(FrameSource):
         self._size = (int(first.shape[1]), int(first.shape[0]))
         fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
         self._fps = fps if math.isfinite(fps) and 0.5 < fps < 1000 else DEFAULT_FPS
-
-    @property
-    def fps(self) -> float:
-        return self._fps
-
-    @property
-    def image_size(self) -> tuple[int, int]:
-        return self._size
-
-    @property
-    def frame_count(self) -> int | None:
-        return None
-
-    @property
-    def name(self) -> str:
-        return f"webcam:{self.device}"
 
     def _frames(self) -> Iterator[np.ndarray]:
         if self._first is not None:
@@ -366,22 +314,7 @@ class FakeSource(FrameSource):
         if first.ndim != 3 or first.shape[2] != 3:
             raise InputError(f"{name}: frames must be (H, W, 3) BGR images; got shape {first.shape}")
         self._size = (int(first.shape[1]), int(first.shape[0]))
-
-    @property
-    def fps(self) -> float:
-        return self._fps
-
-    @property
-    def image_size(self) -> tuple[int, int]:
-        return self._size
-
-    @property
-    def frame_count(self) -> int | None:
-        return None if self._frames_list is None else len(self._frames_list)
-
-    @property
-    def name(self) -> str:
-        return self._name
+        self._count = None if self._frames_list is None else len(self._frames_list)
 
     def _frames(self) -> Iterator[np.ndarray]:
         if self._frames_list is not None:

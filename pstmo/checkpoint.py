@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from pstmo.atomic import write_atomically
 from pstmo.config import ModelConfig
 from pstmo.errors import InputError
 from pstmo.model import PSTMO, PSTMOPretrain
@@ -281,17 +281,7 @@ def _stem(path: str | os.PathLike[str]) -> Path:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(target, lambda stream: stream.write(data), binary=True, create_folder=True)
 
 
 def _model_stage(model: nn.Module) -> int:

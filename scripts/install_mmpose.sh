@@ -4,10 +4,10 @@
 # network access to PyPI. Safe to re-run: finished steps are skipped.
 set -euo pipefail
 
-VENV="${VENV:-.venv}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${VENV:-$HERE/.venv}"
 PY="$VENV/bin/python"
 PIP=("$PY" -m pip install --no-deps)
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 if [ ! -x "$PY" ]; then
     echo "install_mmpose: $PY not found; run 'make venv' first" >&2
@@ -30,10 +30,13 @@ if ! "$PY" -c "import mmcv.ops" 2>/dev/null; then
 fi
 
 echo "[4/4] check"
-"$PY" - <<'PY'
+(cd "$HERE" && "$PY" - <<'PY'
 import mmcv, mmcv.ops, mmdet, mmengine, mmpose  # noqa: F401
+from detectors.mmpose_backend import _require_mmpose
+_require_mmpose()  # mmpose.apis with the torchvision stand-in, as the backend loads it
 print(f"mmpose {mmpose.__version__}, mmdet {mmdet.__version__}, mmcv {mmcv.__version__}, mmengine {mmengine.__version__}")
 PY
+)
 if "$PY" -m pip list 2>/dev/null | grep -q "^opencv-python "; then
     echo "install_mmpose: opencv-python got installed; it breaks PyQt5. Fix with:" >&2
     echo "  $PY -m pip uninstall -y opencv-python && $PY -m pip install --no-deps --force-reinstall opencv-python-headless" >&2

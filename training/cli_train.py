@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"train: cancelled after epoch {result.epochs_done}; resume with --resume ({result.run_dir})")
         return 130
     best = f"{result.best_metric:.4g}" if result.best_metric is not None else "-"
-    metric = "val MPJPE mm" if STAGES[args.stage] == 2 else "val loss"
+    metric = "val MPJPE mm" if STAGES[args.stage] == 2 else "reconstruction loss"
     print(f"train: {args.stage} done, {result.epochs_done} epochs; best epoch {result.best_epoch} ({metric} {best})")
     print(f"checkpoint: {result.best_checkpoint}")
     return 0

@@ -24,22 +24,13 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from pstmo.atomic import write_json_atomic as _write_json_atomic
 from pstmo.errors import InputError
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to `path` through a temporary file in the same folder and `os.replace`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write JSON to `path` atomically (indented, sorted keys), creating its folder."""
+    _write_json_atomic(path, data, create_folder=True, indent=2, sort_keys=True)
 
 
 def rng_state(generator: torch.Generator) -> dict[str, torch.Tensor]:

@@ -160,3 +160,15 @@ def test_a_frame_without_the_lifted_person_says_its_3d_pose_is_held(window, qtbo
     assert "not detected" in window.video_view._note
     window.timeline.set_index(5)
     assert window.video_view._note == ""
+
+
+def test_opening_a_webcam_that_is_not_there_shows_a_readable_message(window, monkeypatch):
+    from PyQt5 import QtWidgets
+
+    from app.dialogs import WebcamDialog
+
+    monkeypatch.setattr(WebcamDialog, "exec_", lambda self: QtWidgets.QDialog.Accepted)
+    monkeypatch.setattr(WebcamDialog, "size_wh", lambda self: (640, 480))
+    window.open_webcam_dialog()
+    assert window.last_error and "webcam" in window.last_error
+    assert window.live_worker is None

@@ -101,7 +101,13 @@ def test_live_mode_with_a_centred_model_is_delayed_by_half_a_window(centred_chec
     delay = pipeline.lifter(live=True).delay
     assert delay > 0
     assert all(u.pose is None for u in updates[:delay])
-    assert updates[-1].pose_frame_index == 19 - delay
+    assert updates[19].pose_frame_index == 19 - delay
+
+
+def test_live_mode_answers_the_last_half_window_when_the_source_ends(centred_checkpoint):
+    updates = list(make_pipeline(centred_checkpoint).live(FakeSource(frames(20))))
+    answered = [u.pose_frame_index for u in updates if u.pose is not None]
+    assert answered == list(range(20))
 
 
 def test_live_mode_holds_the_last_pose_while_nobody_is_in_view(causal_checkpoint):
