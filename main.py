@@ -15,6 +15,8 @@ import sys
 
 from pstmo.errors import InputError
 
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stderr chatter; our errors say what failed
+
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("app.cli", "open the desktop app (optionally on a video; --screenshot for scripts)"),
     "process": ("pipeline.cli_process", "video -> 2D keypoints -> 3D -> exports, headless"),

@@ -29,6 +29,12 @@ def check_output_path(path: str | os.PathLike, *, create_folder: bool = False) -
     return path
 
 
+def _default_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike, *, create_folder: bool = False, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside `path`; when the block ends without error, move it onto `path`.
@@ -41,6 +47,7 @@ def atomic_path(path: str | os.PathLike, *, create_folder: bool = False, suffix:
     os.close(handle)
     try:
         yield Path(temporary)
+        os.chmod(temporary, _default_file_mode())  # mkstemp makes 0600; a new file normally gets 0666 & ~umask
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
