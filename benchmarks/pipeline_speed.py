@@ -43,12 +43,15 @@ def resized_copy(video: Path, size: tuple[int, int], frames: int, folder: Path) 
     return out
 
 
-def process_speed(video: Path, checkpoint: Path, frames: int, flip: bool, out_dir: Path) -> dict:
+def process_speed(video: Path, checkpoint: Path, frames: int, flip: bool, out_dir: Path,
+                  max_people: int | None = None) -> dict:
+    """`process` on `video`; `max_people`: the MediaPipe backend's person slots (None = its default, 4)."""
     from pipeline.pipeline import Pipeline
     from pipeline.settings import PipelineSettings
 
+    options = {} if max_people is None else {"max_people": max_people}
     pipeline = Pipeline(PipelineSettings(checkpoint=str(checkpoint), device="cpu", flip=flip, max_frames=frames,
-                                         exports="csv,bvh,json,npz"))
+                                         exports="csv,bvh,json,npz", detector_options=options))
     result = pipeline.process(video, out_dir)
     s = result.summary
     detect = s.stage_seconds.get("detect", 0.0)
@@ -58,11 +61,11 @@ def process_speed(video: Path, checkpoint: Path, frames: int, flip: bool, out_di
             "detect_fps": round(s.frames / detect, 2) if detect else None,
             "lift_fps": round(s.frames / lift, 2) if lift else None,
             "stage_seconds": {k: round(v, 3) for k, v in s.stage_seconds.items()},
-            "people": s.people, "missing_frames": s.missing_frames}
+            "people": s.people, "missing_frames": s.missing_frames, "max_people": max_people or 4}
 
 
 def causal_copy(checkpoint: Path, folder: Path) -> Path:
-    """An untrained causal model with the checkpoint's architecture."""
+    """An untrained causal model with the checkpoint's architecture (when no causal model is shipped)."""
     import dataclasses
 
     import torch
@@ -122,7 +125,7 @@ def main() -> int:
 
     import torch
 
-    from pipeline.settings import default_checkpoint
+    from pipeline.settings import default_checkpoint, default_live_checkpoint
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -139,7 +142,11 @@ def main() -> int:
         video_720p = resized_copy(video, (1280, 720), args.frames, folder)
         report["process_720p"] = process_speed(video_720p, checkpoint, args.frames, flip, folder / "720p")
         report["process_720p_no_flip"] = process_speed(video_720p, checkpoint, args.frames, False, folder / "nf")
-        report["live_causal_720p"] = live_latency(video_720p, causal_copy(checkpoint, folder), args.frames, False)
+        report["process_720p_one_person"] = process_speed(video_720p, checkpoint, args.frames, True, folder / "one",
+                                                          max_people=1)
+        live_checkpoint = default_live_checkpoint() or causal_copy(checkpoint, folder)
+        report["live_checkpoint"] = str(live_checkpoint)
+        report["live_causal_720p"] = live_latency(video_720p, live_checkpoint, args.frames, False)
     report["load_after"] = load_average()
     emit(report, args.out)
     return 0

@@ -18,27 +18,42 @@ from pstmo.errors import InputError
 from pstmo.skeleton import H36M_JOINTS
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", help="video file, image file, folder of images, or webcam:N")
-    parser.add_argument("--out", required=True, type=Path, help="output JSON file")
+def add_detector_options(parser: argparse.ArgumentParser) -> None:
+    """The 2D backend and its options: shared by `detect`, `process` and `webcam`."""
     parser.add_argument("--detector", default="mediapipe", choices=("mediapipe", "mmpose"),
                         help="2D backend (default: mediapipe, offline)")
-    parser.add_argument("--person", default="largest",
-                        help="whom to follow: 'largest' (default), 'longest' or a track ID from a previous run")
-    parser.add_argument("--max-gap", type=int, default=15,
-                        help="interpolate gaps of at most this many frames (default 15); longer ones stay null")
-    parser.add_argument("--min-confidence", type=float, default=0.3,
-                        help="joints below this confidence are marked and bridged like gaps (default 0.3)")
     parser.add_argument("--max-people", type=int, default=4, help="most people tracked per frame (default 4)")
-    parser.add_argument("--max-frames", type=int, default=None, help="stop after this many frames (webcam)")
-    parser.add_argument("--fps", type=float, default=None, help="frame rate of an image folder (default 30)")
     parser.add_argument("--mmpose-config", help="MMPose 2D config file or model-zoo alias (with --detector mmpose)")
     parser.add_argument("--mmpose-checkpoint", help="MMPose checkpoint file or URL (with --detector mmpose)")
     parser.add_argument("--mmpose-det-config", default="human",
                         help="MMDetection person detector config or alias (default: human = RTMDet-m); "
                              "'none' = the whole frame is one person")
     parser.add_argument("--mmpose-det-checkpoint", help="person detector checkpoint file or URL")
-    parser.add_argument("--device", default="cpu", help="torch device for MMPose (default cpu)")
+    parser.add_argument("--mmpose-device", default="cpu", help="torch device for MMPose (default cpu)")
+
+
+def detector_options(args: argparse.Namespace) -> dict:
+    """Keyword options for `detectors.create_detector(args.detector, **options)` from the parsed flags."""
+    if args.detector == "mediapipe":
+        return {"max_people": args.max_people}
+    return {"pose_config": args.mmpose_config, "pose_checkpoint": args.mmpose_checkpoint,
+            "det_config": args.mmpose_det_config, "det_checkpoint": args.mmpose_det_checkpoint,
+            "device": args.mmpose_device, "max_people": args.max_people}
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="video file, image file, folder of images, or webcam:N")
+    parser.add_argument("--out", required=True, type=Path,
+                        help="output file: .json (every tracked person) or .csv (the chosen person's track)")
+    add_detector_options(parser)
+    parser.add_argument("--person", default="largest",
+                        help="whom to follow: 'largest' (default), 'longest' or a track ID from a previous run")
+    parser.add_argument("--max-gap", type=int, default=15,
+                        help="interpolate gaps of at most this many frames (default 15); longer ones stay null")
+    parser.add_argument("--min-confidence", type=float, default=0.3,
+                        help="joints below this confidence are marked and bridged like gaps (default 0.3)")
+    parser.add_argument("--max-frames", type=int, default=None, help="stop after this many frames (webcam)")
+    parser.add_argument("--fps", type=float, default=None, help="frame rate of an image folder (default 30)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -112,13 +127,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.out}: output folder {folder} does not exist")
     if args.max_gap < 0:
         raise InputError(f"--max-gap must be >= 0; got {args.max_gap}")
-    options: dict = {}
-    if args.detector == "mediapipe":
-        options["max_people"] = args.max_people
-    else:
-        options.update(pose_config=args.mmpose_config, pose_checkpoint=args.mmpose_checkpoint,
-                       det_config=args.mmpose_det_config, det_checkpoint=args.mmpose_det_checkpoint,
-                       device=args.device, max_people=args.max_people)
+    options = detector_options(args)
     with open_source(args.input, fps=args.fps) as source:
         if args.max_frames is not None:
             source = _LimitedSource(source, args.max_frames)
@@ -133,7 +142,12 @@ def run(args: argparse.Namespace) -> int:
         finally:
             bar.close()
             detector.close()
-    write_json_atomic(args.out, result_to_json(result, args.detector))
+    if args.out.suffix.lower() == ".csv":  # the chosen person only (layout in detectors/track_io.py)
+        from detectors.track_io import write_track_csv
+
+        write_track_csv(result.track, args.out)
+    else:
+        write_json_atomic(args.out, result_to_json(result, args.detector))
     track = result.track
     found = int((~track.missing).sum())
     print(f"{args.out}: person {result.target_id} in {found}/{result.frames_read} frames "

@@ -7,12 +7,13 @@ import json
 import sys
 import threading
 
+from detectors.cli import add_detector_options, detector_options
 from pipeline.settings import EXPORT_FORMATS, SMOOTHING_METHODS, PipelineSettings
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by `process` and `webcam`: detector, checkpoint, device, person, flip, smoothing."""
-    parser.add_argument("--detector", default="mediapipe", help="2D backend (default: mediapipe)")
+    add_detector_options(parser)
     parser.add_argument("--checkpoint", default=None, help="lifter checkpoint (default: the one in assets/models/)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--person", default="largest", help="tracker id to follow, or 'largest' (default)")
@@ -64,7 +65,8 @@ class TqdmProgress:
 def run(args: argparse.Namespace) -> int:
     from pipeline.pipeline import Cancelled, Pipeline
 
-    settings = PipelineSettings(detector=args.detector, checkpoint=args.checkpoint, device=args.device,
+    settings = PipelineSettings(detector=args.detector, detector_options=detector_options(args),
+                                checkpoint=args.checkpoint, device=args.device,
                                 flip=not args.no_flip, smoothing=args.smoothing, person=args.person,
                                 exports=args.export, max_frames=args.max_frames)
     progress = TqdmProgress(enabled=not args.quiet)

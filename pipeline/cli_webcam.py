@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from detectors.cli import detector_options
 from pipeline.cli_process import add_model_options
 from pipeline.settings import PipelineSettings
 from pstmo.atomic import atomic_path
@@ -51,7 +52,8 @@ def open_live_source(spec: str, size: tuple[int, int] | None = None):
 def run(args: argparse.Namespace) -> int:
     from pipeline.pipeline import Pipeline
 
-    settings = PipelineSettings(detector=args.detector, checkpoint=args.checkpoint, device=args.device,
+    settings = PipelineSettings(detector=args.detector, detector_options=detector_options(args),
+                                checkpoint=args.checkpoint, device=args.device,
                                 flip=not args.no_flip, smoothing=args.smoothing, person=args.person,
                                 live_mode=args.mode, max_frames=args.max_frames)
     source = open_live_source(args.source, _parse_size(args.size))

@@ -123,9 +123,10 @@ class PipelineSettings:
 
     def resolved_checkpoint(self, live: bool = False) -> Path | None:
         """Offline (and live centred mode): `checkpoint`, else the shipped default. Live causal mode:
-        `live_checkpoint`, else the shipped causal model (`assets/models/live.json`), else as offline."""
+        `live_checkpoint`, else `checkpoint`, else the shipped causal model (`assets/models/live.json`),
+        else the shipped default."""
         if live and self.live_mode == "causal":
-            chosen = self.live_checkpoint or default_live_checkpoint()
+            chosen = self.live_checkpoint or self.checkpoint or default_live_checkpoint()
             if chosen:
                 return Path(chosen)
         return Path(self.checkpoint) if self.checkpoint else default_checkpoint()

@@ -79,11 +79,14 @@ def test_live_mode_picks_the_causal_checkpoint_for_low_latency_and_the_offline_o
 def test_live_causal_mode_uses_the_shipped_causal_model_unless_one_is_chosen(monkeypatch, tmp_path):
     import pipeline.settings as settings_module
 
-    (tmp_path / "live.json").write_text("{}")
-    (tmp_path / "live.safetensors").write_bytes(b"")
+    for name in ("default", "live"):
+        (tmp_path / f"{name}.json").write_text("{}")
+        (tmp_path / f"{name}.safetensors").write_bytes(b"")
     monkeypatch.setattr(settings_module, "MODELS_DIR", tmp_path)
-    settings = PipelineSettings(checkpoint="centred.json", live_mode="causal")
+    settings = PipelineSettings(live_mode="causal")
     assert settings.resolved_checkpoint(live=True) == tmp_path / "live.json"
-    assert settings.resolved_checkpoint(live=False).name == "centred.json"
-    settings.live_checkpoint = "mine.json"
+    assert settings.resolved_checkpoint(live=False) == tmp_path / "default.json"
+    settings.checkpoint = "mine.json"
     assert settings.resolved_checkpoint(live=True).name == "mine.json"
+    settings.live_checkpoint = "my_causal.json"
+    assert settings.resolved_checkpoint(live=True).name == "my_causal.json"

@@ -138,8 +138,22 @@ def test_bad_track_files_are_reported(tmp_path, content, problem):
 
 
 def test_an_empty_track_folder_is_reported(tmp_path):
-    with pytest.raises(InputError, match="no track .json files"):
+    with pytest.raises(InputError, match="no track files"):
         load_tracks(tmp_path)
     shutil.rmtree(tmp_path)
     with pytest.raises(InputError, match="not found"):
         load_tracks(tmp_path)
+
+
+def test_track_csv_files_serve_stage_one_like_detect_json(tmp_path):
+    from detectors.track import Track2D
+    from detectors.track_io import write_track_csv
+
+    rng = np.random.default_rng(0)
+    keypoints = rng.uniform(0, 480, (6, 17, 2)).astype(np.float32)
+    keypoints[2] = np.nan
+    write_track_csv(Track2D(keypoints=keypoints, confidence=np.ones((6, 17)), image_size=(640, 480), fps=30),
+                    tmp_path / "clip.csv")
+    sequences = load_tracks(tmp_path)
+    assert [len(s) for s in sequences] == [2, 3]
+    assert all(s.pose_3d is None and s.image_size == (640, 480) for s in sequences)

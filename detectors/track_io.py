@@ -1,0 +1,158 @@
+"""2D track files: `Track2D` as CSV, and one loader for every file that holds a track.
+
+CSV layout (one row per frame, pixels, empty cells where a joint is missing):
+
+    # pstmo-track2d image_size=1768x994 fps=30.0
+    frame,time_s,Pelvis_x,Pelvis_y,Pelvis_conf,RHip_x,RHip_y,RHip_conf,...,RWrist_conf
+
+Joint names are H36M-17's with everything but letters and digits removed ("Neck/Nose" -> "NeckNose").
+The first line carries what the rows cannot: the image size and the frame rate.
+
+`load_track(path)` reads that CSV, the `detect` command's JSON, and the `process` command's result files
+(`.result.npz` / result JSON, which hold the 2D track beside the 3D).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from detectors.track import Track2D
+from pstmo.atomic import write_atomically
+from pstmo.errors import InputError
+from pstmo.skeleton import H36M_JOINTS
+
+CSV_MAGIC = "# pstmo-track2d"
+CSV_JOINT_NAMES: tuple[str, ...] = tuple(re.sub(r"[^A-Za-z0-9]", "", name) for name in H36M_JOINTS)
+
+
+def track_csv_header() -> list[str]:
+    """Column names of a track CSV."""
+    columns = ["frame", "time_s"]
+    for name in CSV_JOINT_NAMES:
+        columns += [f"{name}_x", f"{name}_y", f"{name}_conf"]
+    return columns
+
+
+def _cell(value: float, digits: int) -> str:
+    return "" if not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def write_track_csv(track: Track2D, path: str | os.PathLike) -> Path:
+    """Write `track` as a track CSV, atomically."""
+    width, height = track.image_size
+
+    def write(file) -> None:
+        file.write(f"{CSV_MAGIC} image_size={width}x{height} fps={track.fps:g}\n")
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(track_csv_header())
+        for index in range(len(track)):
+            row = [str(index), f"{index / track.fps:.6f}"]
+            for joint in range(len(H36M_JOINTS)):
+                x, y = track.keypoints[index, joint]
+                missing = not (np.isfinite(x) and np.isfinite(y))
+                row += [_cell(x, 2), _cell(y, 2), "" if missing else f"{track.confidence[index, joint]:.4f}"]
+            writer.writerow(row)
+
+    return write_atomically(path, write)
+
+
+def read_track_csv(path: str | os.PathLike) -> Track2D:
+    """Read a track CSV written by `write_track_csv` (InputError naming the file when it is not one)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot read the track CSV ({error})") from None
+    first, _, body = text.partition("\n")
+    match = re.fullmatch(re.escape(CSV_MAGIC) + r" image_size=(\d+)x(\d+) fps=([0-9.eE+-]+)\s*", first)
+    if match is None:
+        raise InputError(f"{path}: not a track CSV (its first line must be '{CSV_MAGIC} image_size=WxH fps=F')")
+    rows = list(csv.reader(io.StringIO(body)))
+    if not rows or rows[0] != track_csv_header():
+        raise InputError(f"{path}: track CSV header must be {','.join(track_csv_header()[:5])},...")
+    if len(rows) < 2:
+        raise InputError(f"{path}: empty track (0 frames)")
+    try:
+        values = np.array([[float(cell) if cell else np.nan for cell in row[2:]] for row in rows[1:]])
+    except ValueError as error:
+        raise InputError(f"{path}: a cell is not a number ({error})") from None
+    if values.ndim != 2 or values.shape[1] != 3 * len(H36M_JOINTS):
+        raise InputError(f"{path}: every row needs {2 + 3 * len(H36M_JOINTS)} cells")
+    values = values.reshape(len(values), len(H36M_JOINTS), 3)
+    confidence = np.nan_to_num(values[..., 2], nan=0.0)
+    fps = float(match.group(3))
+    if fps <= 0:
+        raise InputError(f"{path}: fps must be positive, got {fps}")
+    return Track2D(keypoints=values[..., :2], confidence=confidence,
+                   image_size=(int(match.group(1)), int(match.group(2))), fps=fps, source=str(path))
+
+
+def _track_from_detect_json(path: Path, data: dict) -> Track2D:
+    for key in ("keypoints", "image_size", "fps"):
+        if key not in data:
+            raise InputError(f"{path}: missing key '{key}'")
+    joints = data.get("joints")
+    if joints is not None and list(joints) != list(H36M_JOINTS):
+        raise InputError(f"{path}: joints must be the 17 H36M joints in order")
+    try:
+        keypoints = np.array(
+            [[[np.nan, np.nan] if point is None else point for point in frame] for frame in data["keypoints"]],
+            dtype=np.float32,
+        )
+        width, height = (int(v) for v in data["image_size"])
+        fps = float(data["fps"])
+        confidence = data.get("confidence")
+        confidence = (np.isfinite(keypoints).all(axis=-1).astype(np.float32) if confidence is None
+                      else np.array(confidence, dtype=np.float32))
+    except (TypeError, ValueError) as error:
+        raise InputError(f"{path}: malformed keypoints, confidence, image_size or fps ({error})") from None
+    if len(keypoints) == 0:
+        raise InputError(f"{path}: empty track (0 frames)")
+    if keypoints.ndim != 3 or keypoints.shape[1:] != (17, 2):
+        raise InputError(f"{path}: keypoints must be T x 17 x [x, y], got shape {keypoints.shape}")
+    if width <= 0 or height <= 0 or fps <= 0:
+        raise InputError(f"{path}: image_size and fps must be positive")
+    try:
+        return Track2D(keypoints=keypoints, confidence=confidence, image_size=(width, height), fps=fps,
+                       source=str(path))
+    except InputError as error:
+        raise InputError(f"{path}: {error}") from None
+
+
+def _track_from_result(path: Path) -> Track2D:
+    from motion.result import load_result
+
+    _, track = load_result(path)
+    if track is None:
+        raise InputError(f"{path}: this result file holds no 2D track")
+    return track
+
+
+def load_track(path: str | os.PathLike) -> Track2D:
+    """The 2D track in a track CSV, a `detect` JSON, or a `process` result (.npz / result JSON)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: track file not found")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_track_csv(path)
+    if suffix == ".npz":
+        return _track_from_result(path)
+    if suffix != ".json":
+        raise InputError(f"{path}: unknown track file type (use .csv, .json or a .result.npz)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"{path}: not a readable track JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: a track file must be a JSON object")
+    if "format" in data and "keypoints" not in data:
+        return _track_from_result(path)
+    return _track_from_detect_json(path, data)
