@@ -80,6 +80,7 @@ def result_to_json(result, detector_name: str) -> dict:
         "max_gap": extra.get("max_gap"),
         "people": [record.to_json() for record in result.tracks.values()],
         "id_switches": result.id_switches,
+        "relinks": result.relinks,
         "frames": result.frames_read,
         "missing_frames": result.missing_frames,
         "empty_frames": result.empty_frames,

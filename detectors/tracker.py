@@ -318,6 +318,56 @@ def select_target(tracks: dict[int, TrackRecord], person: str | int = "largest")
     return max(steady, key=lambda t: (steady[t].median_height, steady[t].length))
 
 
+# ---------------------------------------------------------------------------------------- stitching
+
+STITCH_MAX_GAP_S = 2.0
+"""Offline stitching joins a track to one that starts at most this many seconds after it ends."""
+STITCH_BASE_DISTANCE = 0.5
+STITCH_SPEED = 3.0
+"""...and whose first box centre is within BASE + SPEED * gap seconds box heights of its last one (a person
+covers about one body height per second walking; a jump or a run several)."""
+
+
+def _stitch_distance(earlier: TrackRecord, later: TrackRecord, fps: float) -> float | None:
+    """Centre distance (in median box heights) from `earlier`'s last box to `later`'s first, or None when
+    `later` cannot continue `earlier` (overlap in time, gap too long, sizes too different, too far)."""
+    gap_frames = later.first_frame - earlier.last_frame
+    gap_s = gap_frames / max(fps, 1e-6)
+    if gap_frames <= 0 or gap_s > STITCH_MAX_GAP_S:
+        return None
+    height_a, height_b = max(earlier.median_height, 1.0), max(later.median_height, 1.0)
+    if not 1 / RESUME_SIZE_RATIO <= height_b / height_a <= RESUME_SIZE_RATIO:
+        return None
+    distance = float(np.linalg.norm(_centre(later.boxes[0]) - _centre(earlier.boxes[-1])) / max(height_a, height_b))
+    return distance if distance <= STITCH_BASE_DISTANCE + STITCH_SPEED * gap_s else None
+
+
+def stitch_tracks(tracks: dict[int, TrackRecord], fps: float, *, min_length: int = 5) -> list[dict]:
+    """Offline: join tracks that are one person lost for a moment (e.g. mid-jump) and found again under a new
+    ID. A track of at least `min_length` frames that starts after another ends, within `STITCH_MAX_GAP_S`
+    seconds and a plausible distance, is merged into it (closest pairs first; each track continues at most
+    one). `tracks` is changed in place; returns one event per merge (`kind` "relinked")."""
+    events = []
+    while True:
+        long_tracks = [r for r in tracks.values() if r.length >= min_length]
+        pairs = []
+        for earlier in long_tracks:
+            for later in long_tracks:
+                if later is not earlier and (distance := _stitch_distance(earlier, later, fps)) is not None:
+                    pairs.append((later.first_frame - earlier.last_frame, distance, earlier, later))
+        if not pairs:
+            return events
+        gap, distance, earlier, later = min(pairs, key=lambda pair: (pair[0], pair[1]))
+        events.append({"frame": later.first_frame, "from_id": later.track_id, "to_id": earlier.track_id,
+                       "kind": "relinked", "detail": f"track {later.track_id} continues track {earlier.track_id} "
+                       f"after {gap} missed frames, {distance:.2f} box heights away"})
+        earlier.frames += later.frames
+        earlier.keypoints += later.keypoints
+        earlier.confidence += later.confidence
+        earlier.boxes += later.boxes
+        del tracks[later.track_id]
+
+
 # ---------------------------------------------------------------------------------------- gap filling
 
 def fill_gaps(keypoints: np.ndarray, confidence: np.ndarray, *, max_gap: int, min_confidence: float

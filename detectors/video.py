@@ -15,7 +15,15 @@ import numpy as np
 
 from detectors.base import Detector, Person
 from detectors.track import Track2D
-from detectors.tracker import PeopleTracker, TrackedPerson, TrackRecord, build_track, parse_person, select_target
+from detectors.tracker import (
+    PeopleTracker,
+    TrackedPerson,
+    TrackRecord,
+    build_track,
+    parse_person,
+    select_target,
+    stitch_tracks,
+)
 from pstmo.errors import InputError
 from pstmo.skeleton import NUM_JOINTS
 
@@ -85,6 +93,7 @@ class DetectionResult:
     tracks: every tracked person by ID. id_switches: suspected identity mistakes (see `PeopleTracker`).
     frames_read: frames decoded from the source. missing_frames: frame indices where the chosen person has
     no keypoints even after gap filling. empty_frames: frames where nobody at all was detected.
+    relinks: tracks joined offline because they were one person lost for a moment (`stitch_tracks`).
     """
 
     track: Track2D
@@ -97,6 +106,7 @@ class DetectionResult:
     failed_frames: list[int] = field(default_factory=list)
     truncated: bool = False
     cancelled: bool = False
+    relinks: list[dict] = field(default_factory=list)
 
 
 def _is_cancelled(cancel: threading.Event | Callable[[], bool] | None) -> bool:
@@ -110,12 +120,13 @@ def _is_cancelled(cancel: threading.Event | Callable[[], bool] | None) -> bool:
 def detect_video(source, detector: Detector, *, person: str | int = "largest", max_gap: int = 15,
                  min_confidence: float = 0.3, progress: ProgressCallback | None = None,
                  cancel: threading.Event | Callable[[], bool] | None = None,
-                 tracker: PeopleTracker | None = None) -> DetectionResult:
+                 tracker: PeopleTracker | None = None, stitch: bool = True) -> DetectionResult:
     """Detect and track everyone in `source` (a `pipeline.sources.FrameSource`), then build the chosen
     person's `Track2D` with gaps up to `max_gap` frames interpolated.
 
     person: "largest" | "longest" | track ID. progress(done, total) is called after every frame; `cancel`
     (an Event or a callable returning True) stops early and returns what was found so far (cancelled=True).
+    stitch: join tracks of one person lost for a moment and found again under a new ID (`stitch_tracks`).
     Raises InputError when nobody is detected in the whole source, or for an unknown person ID.
     """
     rule = parse_person(person)
@@ -135,14 +146,18 @@ def detect_video(source, detector: Detector, *, person: str | int = "largest", m
     tracks = follower.tracker.tracks
     if not cancelled and not any(r.length for r in tracks.values()):
         raise InputError(f"{source.name}: nobody detected in any of the {frames_read} frames read")
+    relinks = stitch_tracks(tracks, source.fps, min_length=follower.tracker.min_length) if stitch else []
+    joined = {(event["to_id"], event["from_id"]) for event in relinks}
+    id_switches = [s for s in follower.tracker.id_switches  # a reappearance that stitching repaired is no switch
+                   if not (s["kind"] == "reappeared" and (s["from_id"], s["to_id"]) in joined)]
     target = select_target(tracks, rule) if tracks else None
     track = build_track(tracks.get(target) if target is not None else None, frames_read, source.image_size,
                         source.fps, max_gap=max_gap, min_confidence=min_confidence, source=source.name,
                         detector=detector.name)
     missing = np.flatnonzero(track.missing).tolist()
     return DetectionResult(
-        track=track, tracks=tracks, target_id=target, id_switches=list(follower.tracker.id_switches),
+        track=track, tracks=tracks, target_id=target, id_switches=id_switches,
         frames_read=frames_read, missing_frames=missing, empty_frames=list(follower.tracker.empty_frames),
         failed_frames=list(follower.failed_frames), truncated=bool(getattr(source, "truncated", False)),
-        cancelled=cancelled,
+        cancelled=cancelled, relinks=relinks,
     )

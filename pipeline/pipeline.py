@@ -29,6 +29,10 @@ ProgressCallback = Callable[[str, int, "int | None"], None]
 """progress(stage, done, total): stage is 'detect', 'lift', 'motion' or 'export'; total None if unknown."""
 
 
+MIN_PERSON_FRAMES = 5
+"""A track seen in fewer frames is counted as detector noise, not a person, in the summary."""
+
+
 class Cancelled(Exception):
     """The user cancelled a pipeline run (the cancel event was set)."""
 
@@ -273,8 +277,9 @@ class Pipeline:
         stage_seconds["motion"] = time.perf_counter() - t0
 
         tracks = all_tracks(detection)
+        people = sum(1 for record in detection.tracks.values() if record.length >= MIN_PERSON_FRAMES) or 1
         summary = Summary(
-            source=name, frames=len(track), people=len(tracks), person_id=track.person_id,
+            source=name, frames=len(track), people=people, person_id=track.person_id,
             missing_frames=int(missing.sum()), interpolated_frames=int(np.asarray(track.interpolated).sum()),
             id_switches=len(getattr(detection, "id_switches", None) or []), source_fps=float(track.fps),
             seconds=0.0, stage_seconds=stage_seconds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detectors.tracker import PeopleTracker, build_track, fill_gaps, missing_runs, parse_person
+from detectors.tracker import PeopleTracker, build_track, fill_gaps, missing_runs, parse_person, stitch_tracks
 from pstmo.errors import InputError
 from tests.detectors.helpers import person_at
 
@@ -160,3 +160,40 @@ def test_a_person_refound_nearby_after_a_miss_keeps_the_id_even_without_box_over
     tracker.update(1, [])
     tracked = tracker.update(2, [person_at(240, 300, height=200), person_at(600, 300, height=200)])
     assert _ids_by_x(tracked) == [0, 2]  # near and same size: resumed; the other grew 2.5 times: new
+
+
+def _track_through(tracker: PeopleTracker, frames: range, people_at) -> None:
+    for frame in frames:
+        tracker.update(frame, people_at(frame))
+
+
+def test_offline_stitching_joins_a_person_lost_mid_jump_and_found_again_a_body_height_away():
+    tracker = PeopleTracker()
+    _track_through(tracker, range(0, 40), lambda f: [person_at(200 + 2 * f, 300)])
+    _track_through(tracker, range(40, 52), lambda f: [])  # in the air, not detected
+    _track_through(tracker, range(52, 90), lambda f: [person_at(480 + 2 * f, 480)])  # landed lower and further
+    assert len(tracker.tracks) == 2
+    events = stitch_tracks(tracker.tracks, fps=30.0)
+    assert list(tracker.tracks) == [0]
+    assert tracker.tracks[0].frames == list(range(0, 40)) + list(range(52, 90))
+    assert [(e["kind"], e["from_id"], e["to_id"], e["frame"]) for e in events] == [("relinked", 1, 0, 52)]
+
+
+def test_offline_stitching_keeps_people_apart_when_they_overlap_in_time_are_far_or_gone_too_long():
+    tracker = PeopleTracker()
+    _track_through(tracker, range(0, 30), lambda f: [person_at(100, 300), person_at(600, 300)])  # together
+    _track_through(tracker, range(30, 100), lambda f: [person_at(100, 300)])
+    _track_through(tracker, range(100, 200), lambda f: [])  # 100 frames = 3.3 s: too long
+    _track_through(tracker, range(200, 230), lambda f: [person_at(130, 300)])
+    _track_through(tracker, range(230, 240), lambda f: [])
+    _track_through(tracker, range(240, 260), lambda f: [person_at(1900, 300, height=200)])  # 8 heights away
+    before = sorted(tracker.tracks)
+    assert stitch_tracks(tracker.tracks, fps=30.0) == []
+    assert sorted(tracker.tracks) == before
+
+
+def test_offline_stitching_ignores_tracks_too_short_to_be_people():
+    tracker = PeopleTracker()
+    _track_through(tracker, range(0, 30), lambda f: [person_at(100, 300)])
+    _track_through(tracker, range(40, 42), lambda f: [person_at(160, 300)])  # 2 frames of noise
+    assert stitch_tracks(tracker.tracks, fps=30.0, min_length=5) == []
