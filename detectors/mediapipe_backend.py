@@ -44,7 +44,8 @@ class MediaPipeDetector(Detector):
        from the previous frame, far more robust than re-detecting, e.g. against backlight); a slot whose
        person is small looks only at a window around them (a magnified view), others at the whole frame;
     2. every person found is blanked out of the frame the later slots see;
-    3. idle slots look for new people in what is left of the whole frame, until one finds nobody;
+    3. idle slots look for new people in what is left of the whole frame, until one finds nobody (every
+       `search_every` frames while someone is followed; every frame when nobody is or someone was lost);
     4. every `discover_every` frames (and on the first), idle slots also search overlapping square tiles
        of the frame, which finds people too small for the detector's 224 px view of the whole frame.
     `video_mode=False` runs the graphs in static-image mode (independent images, no region tracking).
@@ -56,6 +57,8 @@ class MediaPipeDetector(Detector):
     max_overlap: a person whose box overlaps an already found one by more than this fraction of the smaller
         box is dropped as a duplicate.
     discover_every: frames between tile searches for small people (0: never).
+    search_every: frames between whole-frame searches for new people while someone is followed (1: every
+        frame). A newcomer is found at most this many frames late; each skipped search saves a model run.
     """
 
     name = "mediapipe"
@@ -63,7 +66,8 @@ class MediaPipeDetector(Detector):
 
     def __init__(self, max_people: int = 4, video_mode: bool = True, min_detection_confidence: float = 0.5,
                  min_tracking_confidence: float = 0.5, min_box_height: float = 24.0,
-                 mask_margin: float = 0.1, max_overlap: float = 0.6, discover_every: int = 10) -> None:
+                 mask_margin: float = 0.1, max_overlap: float = 0.6, discover_every: int = 10,
+                 search_every: int = 2) -> None:
         if int(max_people) < 1:
             raise InputError(f"mediapipe detector: max_people must be >= 1; got {max_people}")
         self.max_people = int(max_people)
@@ -71,6 +75,7 @@ class MediaPipeDetector(Detector):
         self.mask_margin = float(mask_margin)
         self.max_overlap = float(max_overlap)
         self.discover_every = int(discover_every)
+        self.search_every = int(search_every)
         self._mp_pose = _import_pose_solution()
         self._options = dict(
             static_image_mode=not video_mode, model_complexity=1, smooth_landmarks=False,
@@ -117,12 +122,15 @@ class MediaPipeDetector(Detector):
             return []
         rgb = np.ascontiguousarray(image[:, :, ::-1], dtype=np.uint8)
         people: list[Person] = []
+        lost = False
         for index in [i for i in range(self.max_people) if self._following[i]]:
             person = self._run(index, rgb, self._windows[index], people)
             if person is None:
                 self._following[index] = False
                 self._windows[index] = None
-        while len(people) < self.max_people:  # new people in the whole frame
+                lost = True
+        search = lost or not people or self.search_every <= 1 or self._frame % self.search_every == 0
+        while search and len(people) < self.max_people:  # new people in the whole frame
             index = self._idle_slot()
             if index is None or self._run(index, rgb, None, people) is None:
                 break
