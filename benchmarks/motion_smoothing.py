@@ -1,15 +1,16 @@
 """Smoothing on Human3.6M S9/S11 with the Stacked Hourglass detector's real noise.
 
-There is no trained lifter in the repo yet, so the input is NOT a lifter's output: it is the ground-truth
-root-relative 3D pose (camera frame, camera 0, first `--frames` frames of every sequence) plus the Stacked
-Hourglass 2D error of the same frames moved to metres at each joint's depth (x, y only; see
-`motion_common.sh_noise_in_metres`). That keeps the detector's real temporal structure (jitter, drifts,
-failures). The noise is heavier than a temporal lifter's output, so the tuned parameters smooth more than
-the library's DEFAULTS, which are also reported. Metrics (pstmo.metrics, root-relative, mm): MPJPE, MPJVE
-(per frame), acceleration error, before and after each smoother. Parameters are chosen on S9 (grid below,
-lowest MPJPE) and reported on S11.
+By default the input is NOT a lifter's output: it is the ground-truth root-relative 3D pose (camera frame,
+camera 0, first `--frames` frames of every sequence) plus the Stacked Hourglass 2D error of the same frames
+moved to metres at each joint's depth (x, y only; see `motion_common.sh_noise_in_metres`). That keeps the
+detector's real temporal structure (jitter, drifts, failures). The noise is heavier than a temporal lifter's
+output, so the tuned parameters smooth more than the library's DEFAULTS, which are also reported. Metrics
+(pstmo.metrics, root-relative, mm): MPJPE, MPJVE (per frame), acceleration error, before and after each
+smoother. Parameters are chosen on S9 (grid below, lowest MPJPE) and reported on S11.
 
-    .venv/bin/python benchmarks/motion_smoothing.py [--frames 1000] [--save]
+With `--checkpoint FILE` the input is that lifter's output on the same Stacked Hourglass 2D (the real case).
+
+    .venv/bin/python benchmarks/motion_smoothing.py [--frames 1000] [--checkpoint assets/models/default.json] [--save]
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import itertools
 import time
 
 import numpy as np
-from motion_common import camera_views, emit, load_h36m, machine, sh_noise_in_metres
+from motion_common import camera_views, emit, load_h36m, machine, mpii_to_h36m, sh_noise_in_metres
 
 from motion.smoothing import DEFAULTS, smooth_array
 from pstmo.metrics import acceleration_error, mpjpe, mpjve
@@ -32,14 +33,21 @@ GRID = {
 FPS = 50.0
 
 
-def sequences(poses, detections, cameras, subject, frames):
+def sequences(poses, detections, cameras, subject, frames, lifter=None):
+    """(truth, estimate) root-relative camera-frame pairs (N, 17, 3) metres per sequence of `subject`.
+
+    estimate = GT + the SH 2D error moved to metres, or, with `lifter`, the lifter's output on the SH 2D."""
+    camera = cameras[subject][0]
     for name, world in poses[subject].items():
         detected = detections[subject][name][0]
         if len(detected) != len(world):
             continue
-        joints, truth_2d = camera_views(world[:frames], cameras[subject][0])
-        noisy = joints + sh_noise_in_metres(joints, detected[:frames], truth_2d, cameras[subject][0])
-        yield joints - joints[:, :1], noisy - noisy[:, :1]
+        joints, truth_2d = camera_views(world[:frames], camera)
+        if lifter is not None:
+            estimate = lifter.lift(mpii_to_h36m(detected[:frames]), image_size=(camera.res_w, camera.res_h))
+        else:
+            estimate = joints + sh_noise_in_metres(joints, detected[:frames], truth_2d, camera)
+        yield joints - joints[:, :1], estimate - estimate[:, :1]
 
 
 def scores(pairs, method=None, params=None):
@@ -60,16 +68,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=1000, help="first N frames of each sequence")
     parser.add_argument("--save", action="store_true", help="write benchmarks/results/motion_smoothing.json")
+    parser.add_argument("--checkpoint", default=None,
+                        help="smooth this lifter's output on the Stacked Hourglass 2D instead of GT + SH noise "
+                             "(saved as motion_smoothing_lifter.json)")
     args = parser.parse_args()
     started = time.perf_counter()
     poses, detections, cameras = load_h36m()
-    tune = list(sequences(poses, detections, cameras, "S9", args.frames))
-    test = list(sequences(poses, detections, cameras, "S11", args.frames))
+    lifter = None
+    if args.checkpoint:
+        from pstmo import Lifter
+
+        lifter = Lifter.from_checkpoint(args.checkpoint, device="cpu")
+    tune = list(sequences(poses, detections, cameras, "S9", args.frames, lifter))
+    test = list(sequences(poses, detections, cameras, "S11", args.frames, lifter))
     clean = [(truth, truth) for truth, _ in test]  # what smoothing costs on perfect input (lag, rounded peaks)
+    what = (f"smoothing of the lifter {args.checkpoint}'s output (flip TTA) on the Stacked Hourglass 2D"
+            if lifter is not None else
+            "smoothing of GT root-relative 3D + real Stacked Hourglass 2D noise lifted to metres (no lifter)")
     result = {
-        "what": "smoothing of GT root-relative 3D + real Stacked Hourglass 2D noise lifted to metres (not a lifter "
-                "output: none is trained yet); camera 0, 50 fps; params tuned on S9, reported on S11",
-        "command": f"benchmarks/motion_smoothing.py --frames {args.frames}", **machine(),
+        "what": what + "; camera 0, 50 fps; params tuned on S9, reported on S11",
+        "command": "benchmarks/motion_smoothing.py " + " ".join(
+            [f"--frames {args.frames}"] + ([f"--checkpoint {args.checkpoint}"] if args.checkpoint else [])),
+        **machine(),
         "frames_s9": sum(len(t) for t, _ in tune), "frames_s11": sum(len(t) for t, _ in test),
         "s11_unsmoothed": scores(test), "methods": {},
     }
@@ -85,7 +105,7 @@ def main() -> None:
                                      "s9_grid_mpjpe_mm": {
             ",".join(f"{k}={v}" for k, v in p.items()): m for m, p in trials}}
     result["seconds"] = round(time.perf_counter() - started, 1)
-    emit(result, "motion_smoothing", args.save)
+    emit(result, "motion_smoothing_lifter" if lifter is not None else "motion_smoothing", args.save)
 
 
 if __name__ == "__main__":
