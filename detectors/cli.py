@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pstmo.atomic import write_json_atomic as _write_json_atomic
+from pstmo.atomic import write_json_atomic
 from pstmo.errors import InputError
 from pstmo.skeleton import H36M_JOINTS
 
@@ -88,11 +88,6 @@ def result_to_json(result, detector_name: str) -> dict:
     }
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
-    """Write `data` as compact JSON to `path` atomically (the folder must exist)."""
-    _write_json_atomic(path, data, separators=(",", ":"))
-
-
 class _LimitedSource:
     """A source cut to its first `limit` frames (for live cameras)."""
 
@@ -148,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
 
         write_track_csv(result.track, args.out)
     else:
-        write_json_atomic(args.out, result_to_json(result, args.detector))
+        write_json_atomic(args.out, result_to_json(result, args.detector), separators=(",", ":"))
     track = result.track
     found = int((~track.missing).sum())
     print(f"{args.out}: person {result.target_id} in {found}/{result.frames_read} frames "

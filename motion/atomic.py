@@ -1,4 +1,4 @@
-"""The checks every exporter makes before writing; atomic writes come from `pstmo.atomic`."""
+"""The check every exporter makes before writing (atomic writes themselves are `pstmo.atomic`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import os
 
 import numpy as np
 
-from pstmo.atomic import check_output_path, write_atomically
 from pstmo.errors import InputError
 
 from .motion import Motion
@@ -23,5 +22,3 @@ def check_exportable(motion: Motion, path: str | os.PathLike) -> None:
             f"(first: frame {int(np.argmax(bad))}); fill or trim them before exporting"
         )
 
-
-__all__ = ["check_exportable", "check_output_path", "write_atomically"]

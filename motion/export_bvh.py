@@ -27,9 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pstmo.atomic import write_atomically
 from pstmo.skeleton import H36M_BONES
 
-from .atomic import check_exportable, write_atomically
+from .atomic import check_exportable
 from .bones import set_bone_lengths, symmetric_bone_lengths
 from .motion import Motion
 from .rotations import EULER_ORDERS, frame_from_axes, matrix_to_euler, normalize, rotation_between

@@ -12,9 +12,10 @@ import re
 
 import numpy as np
 
+from pstmo.atomic import write_atomically
 from pstmo.skeleton import H36M_JOINTS
 
-from .atomic import check_exportable, write_atomically
+from .atomic import check_exportable
 from .motion import Motion
 
 

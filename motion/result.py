@@ -23,10 +23,11 @@ from typing import Any
 import numpy as np
 
 from detectors.track import Track2D
+from pstmo.atomic import write_atomically
 from pstmo.errors import InputError
 from pstmo.skeleton import H36M_JOINTS
 
-from .atomic import check_exportable, write_atomically
+from .atomic import check_exportable
 from .motion import FRAMES, Motion
 
 FORMAT_NAME = "pstmo-motion"

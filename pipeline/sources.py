@@ -120,6 +120,18 @@ def _as_bgr(image: np.ndarray) -> np.ndarray:
     return image
 
 
+def _open_capture(capture: cv2.VideoCapture, no_frame: str) -> tuple[np.ndarray, tuple[int, int], float]:
+    """(first frame BGR, (width, height), fps) of an opened capture; fps is DEFAULT_FPS when the stream gives
+    none or an implausible one. Releases the capture and raises InputError(`no_frame`) when no frame comes."""
+    ok, first = capture.read()
+    if not ok or first is None:
+        capture.release()
+        raise InputError(no_frame)
+    fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+    return _as_bgr(first), (int(first.shape[1]), int(first.shape[0])), (
+        fps if math.isfinite(fps) and 0.5 < fps < 1000 else DEFAULT_FPS)
+
+
 def _read_image(path: Path) -> np.ndarray | None:
     data = np.fromfile(str(path), dtype=np.uint8)
     if data.size == 0:
@@ -139,14 +151,9 @@ class VideoFileSource(FrameSource):
         if not self._capture.isOpened():
             raise InputError(f"{self.path}: not a readable video (OpenCV could not open it)")
         self._capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
-        ok, first = self._capture.read()
-        if not ok or first is None:
-            self._capture.release()
-            raise InputError(f"{self.path}: not a readable video (no frame could be decoded)")
-        self._first: np.ndarray | None = _as_bgr(first)
-        self._size = (int(first.shape[1]), int(first.shape[0]))
-        fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
-        self._fps = fps if math.isfinite(fps) and 0.5 < fps < 1000 else DEFAULT_FPS
+        self._first: np.ndarray | None
+        self._first, self._size, self._fps = _open_capture(
+            self._capture, f"{self.path}: not a readable video (no frame could be decoded)")
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         self._count = count if count > 0 else None
         self.rotation_deg = int(self._capture.get(cv2.CAP_PROP_ORIENTATION_META) or 0)
@@ -261,14 +268,9 @@ class WebcamSource(FrameSource):
         if size is not None:
             self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, int(size[0]))
             self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, int(size[1]))
-        ok, first = self._capture.read()
-        if not ok or first is None:
-            self._capture.release()
-            raise InputError(f"webcam:{self.device}: camera opened but sent no frame")
-        self._first: np.ndarray | None = _as_bgr(first)
-        self._size = (int(first.shape[1]), int(first.shape[0]))
-        fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
-        self._fps = fps if math.isfinite(fps) and 0.5 < fps < 1000 else DEFAULT_FPS
+        self._first: np.ndarray | None
+        self._first, self._size, self._fps = _open_capture(
+            self._capture, f"webcam:{self.device}: camera opened but sent no frame")
 
     def _frames(self) -> Iterator[np.ndarray]:
         if self._first is not None:
