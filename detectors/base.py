@@ -8,6 +8,7 @@ them to the lifter's H36M-17 layout with `pstmo.skeleton` plus the layout's cali
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +32,8 @@ class Person:
     layout: "blazepose33" or "coco17".
     score: whole-person confidence in [0, 1].
     extra: backend-specific data (e.g. BlazePose world landmarks in metres, (33, 3)).
+    held: 0 when the keypoints were measured in this frame; n when they repeat a measurement from n frames ago
+        (a backend that refreshes people outside its focus less often, see `Detector.set_focus`).
     """
 
     keypoints: np.ndarray
@@ -39,6 +42,7 @@ class Person:
     layout: str
     score: float = 1.0
     extra: dict = field(default_factory=dict)
+    held: int = 0
 
     def __post_init__(self) -> None:
         self.keypoints = np.asarray(self.keypoints, dtype=np.float32).reshape(-1, 2)
@@ -111,6 +115,12 @@ class Detector(ABC):
 
     def reset(self) -> None:
         """Forget any state carried between frames (call before a new video)."""
+        return None
+
+    def set_focus(self, boxes: Sequence[np.ndarray] | None) -> None:
+        """The people who need fresh keypoints every frame (e.g. the lifted ones), by their last boxes
+        (x1 y1 x2 y2 px); None: everyone. A backend may refresh the others less often and report their last
+        keypoints in between (`Person.held`); one that measures everyone every frame ignores this."""
         return None
 
     def close(self) -> None:

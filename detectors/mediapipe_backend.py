@@ -1,30 +1,27 @@
-"""MediaPipe BlazePose (full model, offline) as a multi-person detector.
+"""MediaPipe BlazePose (full model, offline) as a multi-person detector: one person-detection pass for
+everyone, one landmark pass per person that needs landmarks.
 
-The legacy `mediapipe.solutions.pose` graph finds one person per call. To get everyone in view, the
-detector keeps one graph per person and blanks out each person found before the next graph looks at the
-frame (see `MediaPipeDetector`). Only the models inside the mediapipe 0.10.14-0.10.21 wheel are used
-(`pose_detection.tflite`, `pose_landmark_full.tflite`), so it works with no network.
+The models are the ones inside the mediapipe 0.10.14-0.10.21 wheel (`pose_detection.tflite`,
+`pose_landmark_full.tflite`), run through LiteRT by `detectors.blazepose`; nothing is downloaded and the
+mediapipe graph itself is not used (it follows one person per graph, so several people cost one full graph
+each). See `MediaPipeDetector` for the schedule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
 from detectors.base import Detector, Person, box_from_keypoints
+from detectors.blazepose import Detection, LandmarkModel, Landmarks, PersonDetectorModel, Roi
 from pstmo.errors import InputError
 
 INSTALL_HINT = (
     "install it with `.venv/bin/pip install --no-deps mediapipe==0.10.21` "
     "(plus absl-py, attrs, flatbuffers, protobuf<5; see requirements-nodeps.txt)"
 )
-
-
-def _import_pose_solution():
-    try:
-        from mediapipe.python.solutions import pose as mp_pose
-    except ImportError as error:
-        raise InputError(f"mediapipe detector: mediapipe is not installed ({error}); {INSTALL_HINT}") from None
-    return mp_pose
 
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> float:
@@ -36,83 +33,96 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
     return float(inter / smaller) if smaller > 0 else 0.0
 
 
+def _inside(point: np.ndarray, box: np.ndarray) -> bool:
+    return bool(box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3])
+
+
+@dataclass
+class _Followed:
+    """One person being followed: where to look next (`roi`), their last landmarks and when they were taken."""
+
+    serial: int
+    roi: Roi
+    person: Person
+    age: int = 0  # frames since `person` was measured
+
+
 class MediaPipeDetector(Detector):
-    """BlazePose full (33 landmarks) on every person found in the frame.
+    """BlazePose full (33 landmarks) on every person found in the frame, at a cost that grows with the work.
 
-    Several people: one MediaPipe pose graph per person slot (up to `max_people`). Each frame:
-    1. slots already following someone run first, in video mode (the graph tracks its person's region
-       from the previous frame, far more robust than re-detecting, e.g. against backlight); a slot whose
-       person is small looks only at a window around them (a magnified view), others at the whole frame;
-    2. every person found is blanked out of the frame the later slots see;
-    3. idle slots look for new people in what is left of the whole frame, until one finds nobody (every
-       `search_every` frames while someone is followed; every frame when nobody is or someone was lost);
-    4. every `discover_every` frames (and on the first), idle slots also search overlapping square tiles
-       of the frame, which finds people too small for the detector's 224 px view of the whole frame.
-    `video_mode=False` runs the graphs in static-image mode (independent images, no region tracking).
+    Each frame (video mode):
+    1. people already followed get a landmark pass on the region tracked from their previous landmarks (no
+       detector needed). Focused people (`set_focus`, e.g. the lifted person) get one every frame; the others
+       every `others_every` frames (staggered), their last pose being repeated in between (`Person.held`).
+       A person whose pose-presence score falls below `min_tracking_confidence` is lost;
+    2. while fewer than `max_people` are followed, the person detector looks for newcomers: over the whole
+       frame on the first frame, when nobody is followed and after someone was lost; otherwise every
+       `detect_every` frames, alternating the whole frame with one of a set of overlapping square tiles
+       (0.6 x the short side; they find people too small for the detector's 224 px view of the whole frame,
+       like the background person of the pose2sim clip). One pass finds everyone in its view; a detection
+       that falls on someone already followed is ignored, each new one gets a landmark pass at once.
+    `video_mode=False` (independent images): the detector and every landmark pass run on every frame.
 
-    max_people: most people per frame (each costs one model run per frame).
-    min_detection_confidence / min_tracking_confidence: MediaPipe's thresholds in [0, 1].
-    min_box_height: people whose box is shorter than this many pixels are dropped (too small to trust).
-    mask_margin: fraction of a found person's box size added on each side before blanking it out.
-    max_overlap: a person whose box overlaps an already found one by more than this fraction of the smaller
-        box is dropped as a duplicate.
-    discover_every: frames between tile searches for small people (0: never).
-    search_every: frames between whole-frame searches for new people while someone is followed (1: every
-        frame). A newcomer is found at most this many frames late; each skipped search saves a model run.
+    max_people: most people followed at once.
+    min_detection_confidence / min_tracking_confidence: detector score / pose presence thresholds in [0, 1].
+    min_box_height: people whose box is shorter than this many pixels are not reported (too small to trust).
+    max_overlap: a person whose box overlaps another's by more than this fraction of the smaller box is the
+        same person found twice (the newer one is dropped).
+    detect_every: frames between detector passes while someone is followed (1: every frame).
+    discover_every: detector passes between tile views (0: whole frame only, no small people).
+    others_every: frames between landmark passes for people not in focus (1: everyone every frame).
+    threads: CPU threads of each model (1 leaves the other core to decoding and lifting).
     """
 
     name = "mediapipe"
     layout = "blazepose33"
 
     def __init__(self, max_people: int = 4, video_mode: bool = True, min_detection_confidence: float = 0.5,
-                 min_tracking_confidence: float = 0.5, min_box_height: float = 24.0,
-                 mask_margin: float = 0.1, max_overlap: float = 0.6, discover_every: int = 10,
-                 search_every: int = 2) -> None:
+                 min_tracking_confidence: float = 0.5, min_box_height: float = 24.0, max_overlap: float = 0.6,
+                 detect_every: int = 4, discover_every: int = 2, others_every: int = 4, threads: int = 1) -> None:
         if int(max_people) < 1:
             raise InputError(f"mediapipe detector: max_people must be >= 1; got {max_people}")
+        for label, value in (("detect_every", detect_every), ("others_every", others_every)):
+            if int(value) < 1:
+                raise InputError(f"mediapipe detector: {label} must be >= 1; got {value}")
         self.max_people = int(max_people)
+        self.video_mode = bool(video_mode)
+        self.min_tracking_confidence = float(min_tracking_confidence)
         self.min_box_height = float(min_box_height)
-        self.mask_margin = float(mask_margin)
         self.max_overlap = float(max_overlap)
-        self.discover_every = int(discover_every)
-        self.search_every = int(search_every)
-        self._mp_pose = _import_pose_solution()
-        self._options = dict(
-            static_image_mode=not video_mode, model_complexity=1, smooth_landmarks=False,
-            enable_segmentation=False, min_detection_confidence=float(min_detection_confidence),
-            min_tracking_confidence=float(min_tracking_confidence),
-        )
-        self._slots: list = [None] * self.max_people
-        self._following = [False] * self.max_people
-        self._windows: list[tuple[int, int, int, int] | None] = [None] * self.max_people
+        self.detect_every = int(detect_every)
+        self.discover_every = max(int(discover_every), 0)
+        self.others_every = int(others_every)
+        self.detector = PersonDetectorModel(min_score=min_detection_confidence, threads=threads)
+        self.landmarks = LandmarkModel(threads=threads)
+        self._followed: list[_Followed] = []
+        self._focus: list[np.ndarray] | None = None
         self._frame = 0
+        self._passes = 0
+        self._serial = 0
+        self._lost = False
         self._closed = False
-        self._slot(0)  # fail early if the graph cannot be built
-
-    def _slot(self, index: int):
-        if self._slots[index] is None:
-            self._slots[index] = self._mp_pose.Pose(**self._options)
-        return self._slots[index]
-
-    def _drop_slot(self, index: int) -> None:
-        if self._slots[index] is not None:
-            self._slots[index].close()
-            self._slots[index] = None
-        self._following[index] = False
-        self._windows[index] = None
+        self.runs = {"detector": 0, "landmarks": 0}
+        """Model runs so far (for measurements)."""
 
     def reset(self) -> None:
         """Start a new video: forget everyone being followed."""
-        for index in range(self.max_people):
-            if self._following[index] or index > 0:
-                self._drop_slot(index)
-        self._windows = [None] * self.max_people
+        self._followed = []
+        self._focus = None
         self._frame = 0
+        self._passes = 0
+        self._lost = False
 
     def close(self) -> None:
-        for index in range(self.max_people):
-            self._drop_slot(index)
+        self.detector.close()
+        self.landmarks.close()
         self._closed = True
+
+    def set_focus(self, boxes: Sequence[np.ndarray] | None) -> None:
+        """People whose box overlaps one of `boxes` (x1 y1 x2 y2 px) get landmarks every frame; None: everyone."""
+        self._focus = None if boxes is None else [np.asarray(b, dtype=np.float32).reshape(4) for b in boxes]
+
+    # ------------------------------------------------------------------------------------ per frame
 
     def detect(self, image_bgr: np.ndarray) -> list[Person]:
         if self._closed:
@@ -120,80 +130,101 @@ class MediaPipeDetector(Detector):
         image = np.asarray(image_bgr)
         if image.ndim != 3 or image.shape[2] != 3 or min(image.shape[:2]) < 8:
             return []
-        rgb = np.ascontiguousarray(image[:, :, ::-1], dtype=np.uint8)
-        people: list[Person] = []
-        lost = False
-        for index in [i for i in range(self.max_people) if self._following[i]]:
-            person = self._run(index, rgb, self._windows[index], people)
-            if person is None:
-                self._following[index] = False
-                self._windows[index] = None
-                lost = True
-        search = lost or not people or self.search_every <= 1 or self._frame % self.search_every == 0
-        while search and len(people) < self.max_people:  # new people in the whole frame
-            index = self._idle_slot()
-            if index is None or self._run(index, rgb, None, people) is None:
-                break
-        if self.discover_every > 0 and self._frame % self.discover_every == 0:
-            for window in _tiles(rgb.shape[1], rgb.shape[0]):
-                index = self._idle_slot()
-                if index is None or len(people) >= self.max_people:
-                    break
-                self._run(index, rgb, window, people)
+        if image.dtype != np.uint8:
+            image = image.astype(np.uint8)
+        if not self.video_mode:
+            self._followed = []
+        self._update_followed(image)
+        self._search(image)
         self._frame += 1
-        return people
+        return [f.person if f.age == 0 else _held(f.person, f.age) for f in self._followed
+                if f.person.box[3] - f.person.box[1] >= self.min_box_height]
 
-    def _idle_slot(self) -> int | None:
-        return next((i for i in range(self.max_people) if not self._following[i]), None)
+    def _due(self, followed: _Followed) -> bool:
+        if self._focus is None or self.others_every <= 1:
+            return True
+        if any(_overlap(followed.person.box, box) > 0.5 for box in self._focus):
+            return True
+        return (self._frame + followed.serial) % self.others_every == 0
 
-    def _run(self, index: int, rgb: np.ndarray, window, people: list[Person]) -> Person | None:
-        """Run slot `index` on `window` of `rgb` (None: whole frame); a new person is appended to `people`,
-        blanked out of `rgb`, and followed by the slot from the next frame on."""
-        height, width = rgb.shape[:2]
-        x1, y1, x2, y2 = window if window is not None else (0, 0, width, height)
-        result = self._slot(index).process(np.ascontiguousarray(rgb[y1:y2, x1:x2]))
-        if result.pose_landmarks is None:
+    def _update_followed(self, image: np.ndarray) -> None:
+        kept: list[_Followed] = []
+        for followed in self._followed:
+            if not self._due(followed):
+                followed.age += 1
+                kept.append(followed)
+                continue
+            landmarks = self._landmarks(image, followed.roi)
+            if landmarks is None:
+                self._lost = True
+                continue
+            followed.person, followed.roi, followed.age = self._person(landmarks, image.shape), landmarks.next_roi, 0
+            if any(_overlap(followed.person.box, other.person.box) > self.max_overlap for other in kept):
+                continue  # two regions converged on one person: keep the one followed longer
+            kept.append(followed)
+        self._followed = kept
+
+    def _search(self, image: np.ndarray) -> None:
+        if len(self._followed) >= self.max_people:
+            return
+        urgent = not self._followed or self._lost or self._frame == 0 or not self.video_mode
+        if not urgent and self._frame % self.detect_every:
+            return
+        window = None
+        tiles = _tiles(image.shape[1], image.shape[0]) if self.discover_every else []
+        if tiles and not urgent and self._passes % self.discover_every:
+            window = tiles[(self._passes // self.discover_every) % len(tiles)]
+        self._passes += 1
+        self._lost = False
+        for detection in self._detector(image, window):
+            if len(self._followed) >= self.max_people:
+                break
+            if self._known(detection):
+                continue
+            landmarks = self._landmarks(image, detection.roi)
+            if landmarks is None:
+                continue
+            person = self._person(landmarks, image.shape)
+            if any(_overlap(person.box, other.person.box) > self.max_overlap for other in self._followed):
+                continue
+            self._followed.append(_Followed(self._serial, landmarks.next_roi, person))
+            self._serial += 1
+
+    def _known(self, detection: Detection) -> bool:
+        """Whether a detection falls on someone already followed (their mid-hips inside that person's box)."""
+        centre = np.array([detection.roi.cx, detection.roi.cy])
+        return any(_inside(centre, f.person.box) for f in self._followed)
+
+    def _detector(self, image: np.ndarray, window) -> list[Detection]:
+        self.runs["detector"] += 1
+        return self.detector.detect(image, window)
+
+    def _landmarks(self, image: np.ndarray, roi: Roi) -> Landmarks | None:
+        if roi.size < 8:
             return None
-        person = self._person_from(result, (x1, y1), (x2 - x1, y2 - y1), (width, height))
-        if any(_overlap(person.box, other.box) > self.max_overlap for other in people):
-            self._drop_slot(index)  # mostly someone already found (or a box around them): not a new person
-            return None
-        self._following[index] = True
-        self._windows[index] = _next_window(window, person.box, width, height)
-        if person.box[3] - person.box[1] >= self.min_box_height:
-            people.append(person)
-        self._blank(rgb, person.box)
-        return person
+        self.runs["landmarks"] += 1
+        landmarks = self.landmarks.run(image, roi)
+        return landmarks if landmarks.score >= self.min_tracking_confidence else None
 
-    def _person_from(self, result, offset: tuple[int, int], view: tuple[int, int], frame: tuple[int, int]
-                     ) -> Person:
-        """Person from MediaPipe's normalised landmarks of a `view` (w, h) placed at `offset` in the frame."""
-        landmarks = result.pose_landmarks.landmark
-        (ox, oy), (vw, vh), (width, height) = offset, view, frame
-        keypoints = np.array([[ox + lm.x * vw, oy + lm.y * vh] for lm in landmarks], dtype=np.float32)
-        scores = np.array([lm.visibility for lm in landmarks], dtype=np.float32)
-        extra = {}
-        if result.pose_world_landmarks is not None:
-            extra["world_landmarks"] = np.array(
-                [[lm.x, lm.y, lm.z] for lm in result.pose_world_landmarks.landmark], dtype=np.float32
-            )
+    def _person(self, landmarks: Landmarks, shape: tuple[int, ...]) -> Person:
+        """Person (frame pixels) from the landmark model's answer."""
+        height, width = shape[:2]
+        keypoints = landmarks.keypoints
         # Landmarks outside the frame are extrapolated by the model: never trust them more than a guess.
         outside = (keypoints[:, 0] < 0) | (keypoints[:, 0] >= width) | (keypoints[:, 1] < 0) | (
             keypoints[:, 1] >= height)
-        scores = np.where(outside, np.minimum(scores, 0.1), scores)
+        scores = np.where(outside, np.minimum(landmarks.visibility, 0.1), landmarks.visibility)
         box = box_from_keypoints(keypoints, scores, margin=0.08)
         box = np.clip(box, 0, [width, height, width, height]).astype(np.float32)
         seen = scores >= 0.5
         score = float(scores[seen].mean()) if seen.any() else float(scores.mean())
-        return Person(keypoints=keypoints, scores=scores, box=box, layout=self.layout, score=score, extra=extra)
+        return Person(keypoints=keypoints, scores=scores, box=box, layout=self.layout, score=score,
+                      extra={"world_landmarks": landmarks.world, "presence": landmarks.score})
 
-    def _blank(self, rgb: np.ndarray, box: np.ndarray) -> None:
-        height, width = rgb.shape[:2]
-        x1, y1, x2, y2 = box
-        dx, dy = (x2 - x1) * self.mask_margin, (y2 - y1) * self.mask_margin
-        x1, x2 = int(max(x1 - dx, 0)), int(min(x2 + dx, width))
-        y1, y2 = int(max(y1 - dy, 0)), int(min(y2 + dy, height))
-        rgb[y1:y2, x1:x2] = 0
+
+def _held(person: Person, age: int) -> Person:
+    """The same pose, marked as measured `age` frames ago."""
+    return Person(person.keypoints, person.scores, person.box, person.layout, person.score, person.extra, held=age)
 
 
 def _tiles(width: int, height: int, fraction: float = 0.6, overlap: float = 0.25) -> list[tuple[int, int, int, int]]:
@@ -207,27 +238,3 @@ def _tiles(width: int, height: int, fraction: float = 0.6, overlap: float = 0.25
         return sorted({int(round(v)) for v in np.linspace(0, length - side, count)})
 
     return [(x, y, x + side, y + side) for y in starts(height) for x in starts(width)]
-
-
-def _next_window(window, box: np.ndarray, width: int, height: int):
-    """The view a slot uses next frame for a person with `box` seen in `window` (None: the whole frame).
-
-    Someone followed in the whole frame stays there (the graph tracks their region at full resolution).
-    Someone found in a tile keeps that window while their box stays clear of its edges, so the graph's
-    region tracking (in the window's coordinates) stays valid; otherwise the window is re-centred on
-    them (a square 2.2 times their size), or becomes the whole frame when they are too big for one.
-    """
-    if window is None:
-        return None
-    size = float(max(box[2] - box[0], box[3] - box[1]))
-    wx1, wy1, wx2, wy2 = window
-    margin = 0.1 * (wx2 - wx1)
-    if box[0] >= wx1 + margin and box[1] >= wy1 + margin and box[2] <= wx2 - margin and box[3] <= wy2 - margin:
-        return window
-    side = max(int(2.2 * size), wx2 - wx1)
-    if side >= min(width, height):
-        return None
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    x1 = int(np.clip(cx - side / 2, 0, width - side))
-    y1 = int(np.clip(cy - side / 2, 0, height - side))
-    return (x1, y1, x1 + side, y1 + side)
