@@ -34,6 +34,8 @@ class Person:
     extra: backend-specific data (e.g. BlazePose world landmarks in metres, (33, 3)).
     held: 0 when the keypoints were measured in this frame; n when they repeat a measurement from n frames ago
         (a backend that refreshes people outside its focus less often, see `Detector.set_focus`).
+    appearance: colour descriptor of the person (`detectors.appearance.describe`), set by the tracking loop
+        for re-identification; None when not computed.
     """
 
     keypoints: np.ndarray
@@ -43,6 +45,7 @@ class Person:
     score: float = 1.0
     extra: dict = field(default_factory=dict)
     held: int = 0
+    appearance: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.keypoints = np.asarray(self.keypoints, dtype=np.float32).reshape(-1, 2)

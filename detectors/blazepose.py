@@ -256,18 +256,17 @@ def refine_from_heatmap(points: np.ndarray, heatmap: np.ndarray, kernel: int = R
     row = np.floor(points[:, 1] * rows_n).astype(int)
     inside = (col >= 0) & (col < cols_n) & (row >= 0) & (row < rows_n)
     half = (kernel - 1) // 2
-    padded = np.pad(_sigmoid(heatmap), ((half, half), (half, half), (0, 0)))  # zero weight outside
-    offsets = np.arange(kernel)
-    rr = np.clip(row, 0, rows_n - 1)[:, None] + offsets  # padded coordinates of the window
+    offsets = np.arange(-half, half + 1)
+    rr = np.clip(row, 0, rows_n - 1)[:, None] + offsets  # (N, k) window rows, may fall off the map
     cc = np.clip(col, 0, cols_n - 1)[:, None] + offsets
-    channel = np.arange(count)
-    window = padded[rr[:, :, None], cc[:, None, :], channel[:, None, None]]  # (N, k, k)
+    valid = ((rr >= 0) & (rr < rows_n))[:, :, None] & ((cc >= 0) & (cc < cols_n))[:, None, :]
+    logits = heatmap[np.clip(rr, 0, rows_n - 1)[:, :, None], np.clip(cc, 0, cols_n - 1)[:, None, :],
+                     np.arange(count)[:, None, None]]
+    window = np.where(valid, _sigmoid(logits), 0.0)  # (N, k, k); no weight off the map
     total = window.sum(axis=(1, 2))
     refine = inside & (window.max(axis=(1, 2)) >= min_confidence) & (total > 0)
-    cell_r = (rr - half).astype(np.float32)
-    cell_c = (cc - half).astype(np.float32)
-    mean_c = (window.sum(axis=1) * cell_c).sum(axis=1) / np.maximum(total, 1e-9)
-    mean_r = (window.sum(axis=2) * cell_r).sum(axis=1) / np.maximum(total, 1e-9)
+    mean_c = (window.sum(axis=1) * cc).sum(axis=1) / np.maximum(total, 1e-9)
+    mean_r = (window.sum(axis=2) * rr).sum(axis=1) / np.maximum(total, 1e-9)
     out = points.copy()
     out[refine, 0] = mean_c[refine] / cols_n
     out[refine, 1] = mean_r[refine] / rows_n

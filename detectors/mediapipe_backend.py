@@ -55,9 +55,9 @@ class MediaPipeDetector(Detector):
        detector needed). Focused people (`set_focus`, e.g. the lifted person) get one every frame; the others
        every `others_every` frames (staggered), their last pose being repeated in between (`Person.held`).
        A person whose pose-presence score falls below `min_tracking_confidence` is lost;
-    2. while fewer than `max_people` are followed, the person detector looks for newcomers: over the whole
-       frame on the first frame, when nobody is followed and after someone was lost; otherwise every
-       `detect_every` frames, alternating the whole frame with one of a set of overlapping square tiles
+    2. while fewer than `max_people` are followed, the person detector looks for newcomers: every frame while
+       nobody is followed and after someone was lost, otherwise every `detect_every` frames; each pass looks
+       at the whole frame or, every `discover_every`-th pass, at the next of a set of overlapping square tiles
        (0.6 x the short side; they find people too small for the detector's 224 px view of the whole frame,
        like the background person of the pose2sim clip). One pass finds everyone in its view; a detection
        that falls on someone already followed is ignored, each new one gets a landmark pass at once.
@@ -172,7 +172,7 @@ class MediaPipeDetector(Detector):
             return
         window = None
         tiles = _tiles(image.shape[1], image.shape[0]) if self.discover_every else []
-        if tiles and not urgent and self._passes % self.discover_every:
+        if tiles and self._frame > 0 and self._passes % self.discover_every:
             window = tiles[(self._passes // self.discover_every) % len(tiles)]
         self._passes += 1
         self._lost = False

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from detectors import appearance as looks
 from detectors.base import Person, to_h36m
 from detectors.track import Track2D
 from pstmo.errors import InputError
@@ -29,6 +30,15 @@ RESUME_SIZE_RATIO = 2.0
 """Second-stage matching accepts box heights up to this ratio apart (part of a person may be hidden)."""
 OKS_SIGMA = 0.08
 """Keypoint spread for OKS, as a fraction of the person's size (box diagonal / sqrt 2)."""
+REACQUIRE_BASE_DISTANCE = 1.0
+REACQUIRE_SPEED = 2.0
+"""Re-identification accepts a returning person within BASE + SPEED x seconds away box heights of where they
+were last seen (walking covers about one body height per second; they may come back from the other side)."""
+REACQUIRE_MARGIN = 0.03
+"""...and only when their appearance is clearly closer to one lost person than to any other."""
+REIDENTIFY_WINDOW_S = 2.0
+"""A new track is compared with the people lost before it during its first seconds (someone coming back
+through the edge of the frame is only partly in view at first)."""
 
 
 @dataclass
@@ -56,6 +66,10 @@ class TrackRecord:
     keypoints: list[np.ndarray] = field(default_factory=list)
     confidence: list[np.ndarray] = field(default_factory=list)
     boxes: list[np.ndarray] = field(default_factory=list)
+    held: set[int] = field(default_factory=set)
+    """Frames whose keypoints repeat an earlier measurement (`Person.held`); `build_track` interpolates them."""
+    appearance: np.ndarray | None = None
+    """Running colour descriptor (`detectors.appearance`), for recognising the person after an exit."""
 
     @property
     def length(self) -> int:
@@ -134,10 +148,23 @@ class PeopleTracker:
     min_length: tracks shorter than this many frames are treated as noise when reporting switches.
     resume_distance: a person no track claimed joins a track no person claimed when their box centres are
         at most this many box heights apart (and their heights within `RESUME_SIZE_RATIO` times).
+    fps: frames per second of the video (turns frames away into seconds for re-identification).
+    reacquire_s: a person seen for at least `min_length` frames who is lost (left the frame, hidden) and comes
+        back within this many seconds gets their old ID back when the evidence allows: appearance similarity
+        (`detectors.appearance`) at least `min_appearance` and clearly best among the people lost, a median
+        height within `RESUME_SIZE_RATIO` times, and a position reachable in the time away. The new track is
+        merged into the old one during its first `REIDENTIFY_WINDOW_S` seconds (from then on this frame's
+        people carry the old ID); each merge is listed in `reacquired`.
     """
 
     def __init__(self, min_similarity: float = 0.2, max_lost: int = 30, max_jump: float = 0.5,
-                 min_length: int = 5, resume_distance: float = 0.5) -> None:
+                 min_length: int = 5, resume_distance: float = 0.5, fps: float = 30.0,
+                 reacquire_s: float = 30.0, min_appearance: float = 0.85) -> None:
+        self.fps = float(fps) if fps and fps > 0 else 30.0
+        self.reacquire_s = float(reacquire_s)
+        self.min_appearance = float(min_appearance)
+        self.reacquired: list[dict] = []
+        self._settled: set[int] = set()
         self.min_similarity = float(min_similarity)
         self.max_lost = int(max_lost)
         self.max_jump = float(max_jump)
@@ -166,20 +193,26 @@ class PeopleTracker:
             self.empty_frames.append(frame_index)
             return []
         assigned = self._assign(frame_index, observations)
-        out = []
+        ids = []
         for (person, keypoints, confidence), track_id in zip(observations, assigned, strict=True):
             if track_id is None:
                 track_id = self._new_track(frame_index, person.box)
             else:
                 self._check_jump(frame_index, track_id, person.box)
+            ids.append(track_id)
             record = self.tracks[track_id]
             record.frames.append(frame_index)
             record.keypoints.append(keypoints)
             record.confidence.append(confidence)
             record.boxes.append(person.box.copy())
-            out.append(TrackedPerson(track_id, frame_index, keypoints, confidence, person.box.copy(),
-                                     person.score, person))
-        return out
+            if person.held:
+                record.held.add(frame_index)
+            else:
+                record.appearance = looks.blend(record.appearance, person.appearance)
+        merged = self._reidentify(frame_index)
+        return [TrackedPerson(merged.get(track_id, track_id), frame_index, keypoints, confidence, person.box.copy(),
+                              person.score, person)
+                for (person, keypoints, confidence), track_id in zip(observations, ids, strict=True)]
 
     def _predicted_shift(self, record: TrackRecord, frame_index: int) -> np.ndarray:
         if record.length < 2:
@@ -233,6 +266,66 @@ class PeopleTracker:
             return 1e6
         predicted = _centre(last) + self._predicted_shift(record, frame_index)
         return float(np.linalg.norm(_centre(box) - predicted) / max(height, new_height))
+
+    def _reidentify(self, frame_index: int) -> dict[int, int]:
+        """Young tracks (started within `REIDENTIFY_WINDOW_S`) that are a person lost earlier are merged back
+        into that person's track (see `reacquire_s`); returns {young ID: old ID} for this frame's merges."""
+        merged: dict[int, int] = {}
+        young = [t for t in self._active if self.tracks[t].length
+                 and frame_index - self.tracks[t].first_frame <= REIDENTIFY_WINDOW_S * self.fps]
+        for young_id in young:
+            record = self.tracks[young_id]
+            if record.appearance is None or young_id in self._settled:
+                continue
+            old_id = self._lost_match(record)
+            if old_id is None:
+                continue
+            old = self.tracks[old_id]
+            self.reacquired.append({"frame": record.first_frame, "id": old_id, "new_id": young_id,
+                                    "frames_away": int(record.first_frame - old.last_frame),
+                                    "appearance": round(looks.similarity(old.appearance, record.appearance), 3)})
+            old.frames += record.frames
+            old.keypoints += record.keypoints
+            old.confidence += record.confidence
+            old.boxes += record.boxes
+            old.held |= record.held
+            old.appearance = looks.blend(old.appearance, record.appearance, 0.5)
+            del self.tracks[young_id]
+            self._active[self._active.index(young_id)] = old_id
+            if old_id in self._expired:
+                self._expired.remove(old_id)
+            self.id_switches = [s for s in self.id_switches  # not a switch after all: the same person is back
+                                if not (s["kind"] == "reappeared" and s["to_id"] == young_id)]
+            if self._target == young_id:
+                self._target = old_id
+            merged[young_id] = old_id
+        return merged
+
+    def _lost_match(self, young: TrackRecord) -> int | None:
+        """The lost track `young` continues, when the evidence allows (see `reacquire_s`), else None."""
+        first = young.boxes[0]
+        candidates = []
+        for track_id, record in self.tracks.items():
+            if record is young or record.appearance is None or record.length < self.min_length:
+                continue
+            away = young.first_frame - record.last_frame
+            if away < 1 or away > self.reacquire_s * self.fps:
+                continue
+            height, new_height = max(record.median_height, 1.0), max(young.median_height, 1.0)
+            if not 1 / RESUME_SIZE_RATIO <= new_height / height <= RESUME_SIZE_RATIO:
+                continue
+            last = record.boxes[-1]
+            distance = float(np.linalg.norm(_centre(first) - _centre(last)) / max(height, new_height))
+            if distance > REACQUIRE_BASE_DISTANCE + REACQUIRE_SPEED * away / self.fps:
+                continue
+            candidates.append((looks.similarity(record.appearance, young.appearance), track_id))
+        candidates.sort(reverse=True)
+        if not candidates or candidates[0][0] < self.min_appearance:
+            return None
+        if len(candidates) > 1 and candidates[0][0] - candidates[1][0] < REACQUIRE_MARGIN:
+            self._settled.add(young.track_id)  # two lost people look alike: a new ID is safer than a wrong one
+            return None
+        return candidates[0][1]
 
     def _new_track(self, frame_index: int, box: np.ndarray) -> int:
         track_id = self._next_id
@@ -365,6 +458,7 @@ def stitch_tracks(tracks: dict[int, TrackRecord], fps: float, *, min_length: int
         earlier.keypoints += later.keypoints
         earlier.confidence += later.confidence
         earlier.boxes += later.boxes
+        earlier.held |= later.held
         del tracks[later.track_id]
 
 
@@ -434,7 +528,7 @@ def build_track(record: TrackRecord | None, num_frames: int, image_size: tuple[i
     if record is not None:
         person_id = record.track_id
         for frame, kp, conf in zip(record.frames, record.keypoints, record.confidence, strict=True):
-            if 0 <= frame < num_frames:
+            if 0 <= frame < num_frames and frame not in record.held:  # held frames: interpolated below
                 keypoints[frame], confidence[frame] = kp, conf
     detected = np.isfinite(keypoints).all(axis=2).any(axis=1)
     keypoints, confidence, filled = fill_gaps(keypoints, confidence, max_gap=max_gap, min_confidence=min_confidence)

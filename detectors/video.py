@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from detectors import appearance
 from detectors.base import Detector, Person
 from detectors.track import Track2D
 from detectors.tracker import (
@@ -58,23 +59,33 @@ class PersonFollower:
     person: "largest", "longest" or a track ID; the target is re-chosen only when its track is lost.
     """
 
-    def __init__(self, detector: Detector, person: str | int = "largest", tracker: PeopleTracker | None = None
-                 ) -> None:
+    def __init__(self, detector: Detector, person: str | int = "largest", tracker: PeopleTracker | None = None,
+                 fps: float = 30.0) -> None:
         self.detector = detector
         self.person = parse_person(person)
-        self.tracker = tracker or PeopleTracker()
+        self.tracker = tracker or PeopleTracker(fps=fps)
         self.failed_frames: list[int] = []
 
     def detect(self, frame_index: int, image: np.ndarray) -> list[Person]:
-        """The detector's people in this frame; a frame the backend cannot handle gives nobody (logged)."""
+        """The detector's people in this frame, each measured one with its appearance (for re-identification);
+        a frame the backend cannot handle gives nobody (logged)."""
         try:
-            return self.detector.detect(image)
+            people = self.detector.detect(image)
         except Exception as error:  # noqa: BLE001 - one bad frame must not stop a video
             log.warning("frame %d: detector failed (%s); treated as missing", frame_index, error)
             self.failed_frames.append(frame_index)
             return []
+        height, width = image.shape[:2]
+        for person in people:
+            x1, y1, x2, y2 = person.box
+            inside = x1 > 2 and y1 > 2 and x2 < width - 2 and y2 < height - 2  # partly out: a partial look
+            if not person.held and person.appearance is None and inside:
+                person.appearance = appearance.describe(image, person.box)
+        return people
 
-    def step(self, frame_index: int, image: np.ndarray) -> FrameResult:
+    def step(self, frame_index: int, image: np.ndarray, focus: Collection[int] = ()) -> FrameResult:
+        """Detect and track one frame. The target and the IDs in `focus` (e.g. every lifted person) get fresh
+        keypoints in the next frame; the detector may refresh the others less often (`Detector.set_focus`)."""
         people = self.tracker.update(frame_index, self.detect(frame_index, image))
         target = self.tracker.current_target(self.person)
         keypoints = np.full((NUM_JOINTS, 2), np.nan, dtype=np.float32)
@@ -82,6 +93,9 @@ class PersonFollower:
         for tracked in people:
             if tracked.track_id == target:
                 keypoints, confidence = tracked.keypoints, tracked.confidence
+        wanted = set(focus) | ({target} if target is not None else set())
+        self.detector.set_focus([self.tracker.tracks[t].boxes[-1] for t in sorted(wanted)
+                                 if t in self.tracker.tracks and self.tracker.tracks[t].length])
         return FrameResult(frame_index, people, target, keypoints, confidence)
 
 
@@ -131,7 +145,7 @@ def detect_video(source, detector: Detector, *, person: str | int = "largest", m
     """
     rule = parse_person(person)
     detector.reset()
-    follower = PersonFollower(detector, rule if isinstance(rule, str) else "largest", tracker)
+    follower = PersonFollower(detector, rule, tracker, fps=source.fps)
     total = source.frame_count
     cancelled = False
     frames_read = 0
@@ -139,7 +153,7 @@ def detect_video(source, detector: Detector, *, person: str | int = "largest", m
         if _is_cancelled(cancel):
             cancelled = True
             break
-        follower.tracker.update(frame.index, follower.detect(frame.index, frame.image))
+        follower.step(frame.index, frame.image)
         frames_read = frame.index + 1
         if progress is not None:
             progress(frames_read, total)
