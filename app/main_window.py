@@ -49,6 +49,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.export_worker: CallWorker | None = None
         self.last_error: str | None = None
         self.last_export: dict[str, str] = {}
+        self.live_dropped = 0
         self._build_widgets()
         self._build_menus()
         self._update_actions()
@@ -332,6 +333,7 @@ class MainWindow(QtWidgets.QMainWindow):
         mode = "low latency (causal)" if self.pipeline.settings.live_mode == "causal" else "accurate (centred)"
         self.status_text.setText(f"Live, {mode}" + (f", recording to {record}" if record else ""))
         self.live_updates = 0
+        self.live_dropped = 0
         self.last_error = None
         self._update_actions()
         worker.start()
@@ -343,7 +345,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.video_view.set_frame(update.frame.image, update.people, update.person_id)
             if update.pose is not None:
                 self.skeleton_view.show_pose(update.pose, "camera")
-            self.fps_label.setText(f"{update.fps:.1f} fps")
+            self.fps_label.setText(f"{update.fps:.1f} fps, {update.dropped} dropped")
+            self.live_dropped = update.dropped
             if update.latency_s is not None:
                 delay = f" (model delay {update.delay_frames} frames)" if update.delay_frames else ""
                 self.latency_label.setText(f"latency {1000 * update.latency_s:.0f} ms{delay}")
@@ -355,7 +358,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.sender() is self.live_worker:
             self.live_worker = None
         if self.last_error is None:
-            self.status_text.setText(f"Live stopped after {frames} frames")
+            self.status_text.setText(f"Live stopped after {frames} frames ({self.live_dropped} dropped while busy)")
         self._update_actions()
         self.live_finished.emit(frames)
 
@@ -381,7 +384,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.result is None:
             return None
         settings = settings or self.pipeline.settings
-        pipeline = Pipeline(settings, detector=self.pipeline._detector, lifter=self.pipeline._lifter)
+        pipeline = self.pipeline.reconfigured(settings)
         result = self.result
 
         def work() -> dict[str, str]:
@@ -415,13 +418,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def apply_settings(self, settings: PipelineSettings) -> None:
         """New settings; loaded models are kept when their detector/checkpoint/device did not change."""
-        old = self.pipeline.settings
-        same_detector = (old.detector, old.detector_options) == (settings.detector, settings.detector_options)
-        same_lifter = (old.checkpoint, old.device) == (settings.checkpoint, settings.device)
-        self.pipeline = Pipeline(settings, detector=self.pipeline._detector if same_detector else None,
-                                 lifter=self.pipeline._lifter if same_lifter else None,
-                                 live_lifter=self.pipeline._live_lifter if same_lifter
-                                 and old.live_checkpoint == settings.live_checkpoint else None)
+        self.pipeline = self.pipeline.reconfigured(settings)
         self.store.save_pipeline_settings(settings)
         self.status_text.setText("Settings saved")
 

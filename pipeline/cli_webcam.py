@@ -1,4 +1,7 @@
-"""`python main.py webcam`: live 3D from a webcam (or any frame source), headless, optionally recorded."""
+"""`python main.py webcam`: live 3D from a webcam (or a video replayed at its frame rate, as if live), headless,
+optionally recorded. Frames that arrive while the pipeline is busy are dropped, never queued; the JSON
+summary at the end counts them (`frames` arrived, `processed`, `dropped`) beside the processed frame rate
+and the latency from frame arrival to 3D pose (median, 95th percentile)."""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import argparse
 import json
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -58,32 +60,24 @@ def run(args: argparse.Namespace) -> int:
                                 live_mode=args.mode, max_frames=args.max_frames)
     source = open_live_source(args.source, _parse_size(args.size))
     cancel = threading.Event()
-    latencies: list[float] = []
     poses: dict[int, np.ndarray] = {}
-    frames = 0
-    last_frame_index = None
-    start = time.perf_counter()
+    session = Pipeline(settings).live(source, cancel=cancel, duration_s=args.duration, record=args.record,
+                                      realtime=True)
     try:
-        for update in Pipeline(settings).live(source, cancel=cancel, duration_s=args.duration, record=args.record):
-            if update.frame.index != last_frame_index:  # the end-of-source flush repeats the last frame
-                frames += 1
-                last_frame_index = update.frame.index
-            if update.latency_s is not None:
-                latencies.append(update.latency_s)
+        for n, update in enumerate(session, start=1):
             if update.pose is not None and update.pose_frame_index is not None:
                 poses[update.pose_frame_index] = update.pose
-            if frames % 15 == 0:
-                lat = f"{1000 * latencies[-1]:.0f} ms" if latencies else "-"
-                print(f"\rframe {frames}  {update.fps:5.1f} fps  latency {lat}  person {update.person_id}   ",
-                      end="", file=sys.stderr, flush=True)
+            if n % 15 == 0:
+                lat = f"{1000 * update.latency_s:.0f} ms" if update.latency_s is not None else "-"
+                print(f"\rframe {update.frame.index + 1}  {update.fps:5.1f} fps  latency {lat}  "
+                      f"dropped {update.dropped}  person {update.person_id}   ", end="", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
         cancel.set()
     print(file=sys.stderr)
-    seconds = time.perf_counter() - start
-    summary = {"frames": frames, "seconds": round(seconds, 3), "fps": round(frames / seconds, 2) if seconds else 0,
-               "poses": len(poses), "mode": args.mode,
-               "latency_ms_median": round(1000 * float(np.median(latencies)), 1) if latencies else None,
-               "latency_ms_p95": round(1000 * float(np.percentile(latencies, 95)), 1) if latencies else None,
+    stats = session.stats.summary()
+    summary = {"frames": stats["frames_in"], "processed": stats["processed"], "dropped": stats["dropped"],
+               "seconds": stats["seconds"], "fps": stats["fps_processed"], "poses": len(poses), "mode": args.mode,
+               "latency_ms_median": stats["latency_ms_median"], "latency_ms_p95": stats["latency_ms_p95"],
                "record": args.record}
     if args.out and poses:
         out = Path(args.out)

@@ -2,8 +2,11 @@
 
 Offline (`process`): streams the frames once through the detector and tracker (only keypoints are kept,
 never the images), lifts the chosen person's `Track2D` to 3D, post-processes it into a `Motion` and
-writes the result and the chosen exports. Live (`live`): per frame detect -> track -> streaming lifter ->
-One-Euro filter, yielding a `LiveUpdate` with the latency from frame arrival to 3D pose.
+writes the result and the chosen exports. Frames are decoded in a background thread (`PrefetchSource`,
+bounded) while the detector works, and the lifter loads in another while the first frames are detected:
+each frame is decoded and detected once. Live (`live`): a `pipeline.live.LiveSession` (camera, 2D and
+lifting jobs in their own threads; frames that arrive while busy are dropped and counted), yielding a
+`LiveUpdate` per processed frame with the latency from frame arrival to 3D pose.
 
 Long work takes `progress(stage, done, total)` and a `threading.Event` to cancel (raises `Cancelled`).
 """
@@ -15,15 +18,23 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from detectors.base import Detector
 from detectors.track import Track2D
+from detectors.video import DetectionResult
 from pipeline.gaps import fill_missing
+from pipeline.interfaces import Frames, Lifter
+from pipeline.live import LiveSession, LiveUpdate  # noqa: F401 - LiveUpdate is part of this module's API
 from pipeline.settings import PipelineSettings
 from pstmo.errors import InputError
 from pstmo.skeleton import NUM_JOINTS
+
+if TYPE_CHECKING:
+    from motion.motion import Motion
+    from pipeline.sources import Frame
 
 ProgressCallback = Callable[[str, int, "int | None"], None]
 """progress(stage, done, total): stage is 'detect', 'lift', 'motion' or 'export'; total None if unknown."""
@@ -31,6 +42,8 @@ ProgressCallback = Callable[[str, int, "int | None"], None]
 
 MIN_PERSON_FRAMES = 5
 """A track seen in fewer frames is counted as detector noise, not a person, in the summary."""
+HELD_GAP = 8
+"""Drawn tracks of people other than the lifted one bridge this many frames between measurements."""
 
 
 class Cancelled(Exception):
@@ -89,53 +102,31 @@ class PipelineResult:
     tracks: list[Track2D]
     joints: np.ndarray
     missing: np.ndarray
-    motion: Any
+    motion: Motion
     summary: Summary
-
-
-@dataclass
-class LiveUpdate:
-    """One live frame: the image, the tracked people, and the newest 3D pose if one is ready.
-
-    people: list of (person_id, keypoints (17, 2) px, confidence (17,)) for every tracked person.
-    keypoints_2d: (17, 2) px of the followed person in this frame (None if nobody).
-    pose: (17, 3) metres, root-relative camera frame, smoothed; belongs to frame `pose_frame_index`.
-    latency_s: seconds from the arrival of frame `pose_frame_index` to its 3D pose being ready.
-    delay_frames: frames the lifter waits before answering (0 for a causal model, half a window if centred).
-    """
-
-    frame: Any
-    people: list[tuple[int, np.ndarray, np.ndarray]]
-    person_id: int | None
-    keypoints_2d: np.ndarray | None
-    pose: np.ndarray | None
-    pose_frame_index: int | None
-    latency_s: float | None
-    fps: float
-    delay_frames: int = 0
 
 
 class LimitedSource:
     """A frame source that stops after `max_frames` frames (same fps, size and name as the wrapped one)."""
 
-    def __init__(self, source: Any, max_frames: int) -> None:
+    def __init__(self, source: Frames, max_frames: int) -> None:
         self.source = source
         self.max_frames = int(max_frames)
         self.fps = source.fps
         self.image_size = source.image_size
-        count = getattr(source, "frame_count", None)
+        count = source.frame_count
         self.frame_count = min(count, self.max_frames) if count else self.max_frames
-        self.name = getattr(source, "name", "source")
+        self.name = source.name
 
     @property
     def frames_read(self) -> int:
-        return min(getattr(self.source, "frames_read", 0), self.max_frames)
+        return min(self.source.frames_read, self.max_frames)
 
     @property
     def truncated(self) -> bool:
-        return bool(getattr(self.source, "truncated", False))
+        return self.source.truncated
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[Frame]:
         for n, frame in enumerate(self.source):
             if n >= self.max_frames:
                 break
@@ -151,11 +142,11 @@ class LimitedSource:
         self.close()
 
 
-def open_frames(spec: Any, max_frames: int | None = None) -> Any:
-    """A frame source from a path, an image folder, a webcam index or an existing source object."""
+def open_frames(spec: str | Path | Frames, max_frames: int | None = None) -> Frames:
+    """A frame source from a path, an image folder, "webcam:N" or an existing frame source."""
     from pipeline.sources import open_source
 
-    source = spec if hasattr(spec, "__iter__") and hasattr(spec, "fps") else open_source(spec)
+    source = spec if isinstance(spec, Frames) else open_source(spec)
     return LimitedSource(source, max_frames) if max_frames else source
 
 
@@ -184,58 +175,102 @@ def output_stem(source_name: str) -> str:
 class Pipeline:
     """One processing pipeline, configured by `PipelineSettings`; the detector and lifter load lazily.
 
-    `detector` and `lifter` may be given directly (tests, or to share loaded models between runs).
+    `detector` and `lifter` may be given directly (tests, or to share loaded models between runs; see
+    `reconfigured`).
     """
 
-    def __init__(self, settings: PipelineSettings | None = None, *, detector: Any = None, lifter: Any = None,
-                 live_lifter: Any = None) -> None:
+    def __init__(self, settings: PipelineSettings | None = None, *, detector: Detector | None = None,
+                 lifter: Lifter | None = None, live_lifter: Lifter | None = None) -> None:
         self.settings = settings or PipelineSettings()
         self._detector = detector
         self._lifter = lifter
         self._live_lifter = live_lifter
+        self._loading: threading.Thread | None = None
+        self._load_error: BaseException | None = None
+        self._detector_lock = threading.Lock()
+        self._lifter_lock = threading.Lock()
+
+    def reconfigured(self, settings: PipelineSettings) -> Pipeline:
+        """A pipeline with new `settings` that keeps this one's loaded models where the new settings still use
+        them (same detector and options; same checkpoint and device; same live checkpoint)."""
+        old = self.settings
+        same_detector = (old.detector, old.detector_options) == (settings.detector, settings.detector_options)
+        same_lifter = (old.checkpoint, old.device) == (settings.checkpoint, settings.device)
+        same_live = same_lifter and (old.live_checkpoint, old.live_mode) == (settings.live_checkpoint,
+                                                                             settings.live_mode)
+        return Pipeline(settings, detector=self._detector if same_detector else None,
+                        lifter=self._lifter if same_lifter else None,
+                        live_lifter=self._live_lifter if same_live else None)
 
     # ------------------------------------------------------------------------------------ components
 
     @property
-    def detector(self) -> Any:
-        if self._detector is None:
-            from detectors import create_detector
+    def detector(self) -> Detector:
+        with self._detector_lock:
+            if self._detector is None:
+                from detectors import create_detector
 
-            self._detector = create_detector(self.settings.detector, **self.settings.detector_options)
-        return self._detector
+                self._detector = create_detector(self.settings.detector, **self.settings.detector_options)
+            return self._detector
 
     def load(self, live: bool = False) -> None:
         """Loads the detector and the lifter now (they load on first use otherwise)."""
         self.lifter(live=live)
         _ = self.detector
 
-    def lifter(self, live: bool = False) -> Any:
-        """The lifter for offline processing, or for live mode (`settings.live_checkpoint`)."""
-        if live and self._live_lifter is not None:
-            return self._live_lifter
-        if not live and self._lifter is not None:
-            return self._lifter
-        if live and self._lifter is not None and self.settings.resolved_checkpoint(True) == \
-                self.settings.resolved_checkpoint(False):
-            return self._lifter
+    def load_lifter_in_background(self, live: bool = False) -> None:
+        """Starts loading the lifter in a thread (torch import + checkpoint), so it overlaps other work; a
+        missing checkpoint is still reported at once. `lifter()` waits for it."""
+        self._check_checkpoint(live)
+        if self._loading is None:
+            def load() -> None:
+                try:
+                    self.lifter(live=live)
+                except BaseException as error:  # noqa: BLE001 - raised again by lifter()
+                    self._load_error = error
+
+            self._loading = threading.Thread(target=load, name="lifter-load", daemon=True)
+            self._loading.start()
+
+    def _check_checkpoint(self, live: bool) -> Path:
         path = self.settings.resolved_checkpoint(live=live)
         if path is None:
             raise InputError("no lifter checkpoint: pass --checkpoint FILE (none is shipped in assets/models/)")
         if not Path(path).exists():
             raise InputError(f"{path}: checkpoint file not found")
-        from pstmo import Lifter
+        return Path(path)
 
-        lifter = Lifter.from_checkpoint(path, device=self.settings.device)
-        if live:
-            self._live_lifter = lifter
-        else:
-            self._lifter = lifter
-        return lifter
+    def lifter(self, live: bool = False) -> Lifter:
+        """The lifter for offline processing, or for live mode (`settings.live_checkpoint`)."""
+        loading = self._loading
+        if loading is not None and loading is not threading.current_thread():
+            loading.join()
+            self._loading = None
+            if self._load_error is not None:
+                error, self._load_error = self._load_error, None
+                raise error
+        with self._lifter_lock:
+            if live and self._live_lifter is not None:
+                return self._live_lifter
+            if not live and self._lifter is not None:
+                return self._lifter
+            if live and self._lifter is not None and self.settings.resolved_checkpoint(True) == \
+                    self.settings.resolved_checkpoint(False):
+                return self._lifter
+            path = self._check_checkpoint(live)
+            from pstmo import Lifter as TorchLifter
+
+            lifter = TorchLifter.from_checkpoint(path, device=self.settings.device)
+            if live:
+                self._live_lifter = lifter
+            else:
+                self._lifter = lifter
+            return lifter
 
     # --------------------------------------------------------------------------------------- offline
 
-    def process(self, source: Any, out_dir: str | Path | None = None, *, progress: ProgressCallback | None = None,
-                cancel: threading.Event | None = None) -> PipelineResult:
+    def process(self, source: str | Path | Frames, out_dir: str | Path | None = None, *,
+                progress: ProgressCallback | None = None, cancel: threading.Event | None = None) -> PipelineResult:
         """Video (path or frame source) -> `PipelineResult`; writes result + exports to `out_dir` if given."""
         from pipeline.prefetch import PrefetchSource
 
@@ -243,13 +278,14 @@ class Pipeline:
         frames = PrefetchSource(open_frames(source, self.settings.max_frames))
         try:
             t0 = time.perf_counter()
-            self.load()
+            self.load_lifter_in_background()  # overlaps the detection below
+            _ = self.detector
             stage_seconds["load"] = time.perf_counter() - t0
         except BaseException:
             frames.close()
             raise
         start = time.perf_counter()
-        name = str(getattr(frames, "name", source))
+        name = frames.name
         try:
             t0 = time.perf_counter()
             detection = self.detect(frames, progress=progress, cancel=cancel)
@@ -281,10 +317,10 @@ class Pipeline:
         summary = Summary(
             source=name, frames=len(track), people=people, person_id=track.person_id,
             missing_frames=int(missing.sum()), interpolated_frames=int(np.asarray(track.interpolated).sum()),
-            id_switches=len(getattr(detection, "id_switches", None) or []), source_fps=float(track.fps),
+            id_switches=len(detection.id_switches), source_fps=float(track.fps),
             seconds=0.0, stage_seconds=stage_seconds)
-        if getattr(detection, "truncated", False):
-            expected = getattr(frames, "frame_count", None)
+        if detection.truncated:
+            expected = frames.frame_count
             summary.warnings.append(f"{name}: video breaks off after {detection.frames_read}"
                                     + (f" of {expected}" if expected else "") + " frames (truncated file?)")
         if len(track) < 2:
@@ -299,8 +335,8 @@ class Pipeline:
         summary.seconds = time.perf_counter() - start
         return result
 
-    def detect(self, frames: Any, *, progress: ProgressCallback | None = None,
-               cancel: threading.Event | None = None) -> Any:
+    def detect(self, frames: Frames, *, progress: ProgressCallback | None = None,
+               cancel: threading.Event | None = None) -> DetectionResult:
         """Runs the detector and tracker over a frame source; returns `detectors.DetectionResult`."""
         from detectors import detect_video
 
@@ -317,19 +353,19 @@ class Pipeline:
         except ValueError:
             raise InputError(f"{track.source or 'video'}: nobody detected") from None
         lifter = self.lifter()
-        threads = _torch_threads(self.settings.torch_threads)
+        threads = torch_threads(self.settings.torch_threads)
         try:
             joints = lifter.lift(filled, track.image_size, flip=self.settings.flip,
                                  progress=_stage_progress(progress, "lift"), cancel=cancel)
         finally:
-            _torch_threads(threads)
+            torch_threads(threads)
         _check_cancel(cancel)
         joints = np.asarray(joints, dtype=np.float32)
         if joints.shape != (len(track), NUM_JOINTS, 3):
             raise RuntimeError(f"lifter returned shape {joints.shape}, expected {(len(track), NUM_JOINTS, 3)}")
         return joints, missing
 
-    def postprocess(self, joints: np.ndarray, track: Track2D, missing: np.ndarray | None = None) -> Any:
+    def postprocess(self, joints: np.ndarray, track: Track2D, missing: np.ndarray | None = None) -> Motion:
         """(T, 17, 3) camera-frame joints -> `Motion` (world frame, root trajectory, smoothing)."""
         from motion import postprocess
 
@@ -368,86 +404,46 @@ class Pipeline:
 
     # ------------------------------------------------------------------------------------------ live
 
-    def live(self, source: Any, *, cancel: threading.Event | None = None, duration_s: float | None = None,
-             record: str | Path | None = None) -> Iterator[LiveUpdate]:
-        """Per-frame live 3D: detect -> track -> streaming lift -> One-Euro; yields one `LiveUpdate` per frame.
+    def live(self, source: str | Path | Frames, *, cancel: threading.Event | None = None,
+             duration_s: float | None = None, record: str | Path | None = None,
+             realtime: bool | None = None) -> LiveSession:
+        """A live session (iterate it for `LiveUpdate`s): camera -> 2D -> streaming lift -> One-Euro, each part
+        in its own thread (see `pipeline.live`).
 
-        `record`: also write the incoming frames to this video file (for processing/export later).
-        Stops at the end of the source, after `duration_s` seconds, or when `cancel` is set.
+        `record`: also write every incoming frame to this video file (for processing/export later).
+        `realtime`: drop frames that arrive while busy (a camera; a file is replayed at its frame rate);
+        None: only for live sources. Stops at the end of the source, after `duration_s` seconds, or when
+        `cancel` is set.
         """
-        from detectors.video import PersonFollower
-        from motion import OneEuroFilter
-
         frames = open_frames(source, self.settings.max_frames)
-        lifter = self.lifter(live=True)
-        stream = lifter.stream(frames.image_size, flip=self.settings.flip)
-        self.detector.reset()
-        follower = PersonFollower(self.detector, self.settings.person)
-        smoother = OneEuroFilter(fps=float(frames.fps or 30.0))
-        writer = _VideoRecorder(record, frames.fps, frames.image_size) if record else None
-        arrivals: dict[int, float] = {}  # stream index -> arrival time of its frame
-        pushed: list[int] = []  # stream index -> source frame index
-        follow: int | None = None
-        last_kp: np.ndarray | None = None
-        pose = None
-        pose_index = None
-        started = time.perf_counter()
-        window_start, window_frames, fps = started, 0, 0.0
-        threads = _torch_threads(self.settings.torch_threads)
-        cancelled = False
-        last_frame = None
         try:
-            for frame in frames:
-                arrived = time.perf_counter()
-                if cancel is not None and cancel.is_set():
-                    cancelled = True
-                    break
-                if duration_s is not None and arrived - started > duration_s:
-                    break
-                if writer:
-                    writer.write(frame.image)
-                step = follower.step(frame.index, frame.image)
-                people = tracked_people(step.people)
-                follow = step.target_id if step.target_id is not None else follow
-                keypoints = next((kp for pid, kp, _ in people if pid == follow), None)
-                if keypoints is not None and not np.isnan(keypoints).all():
-                    last_kp = keypoints if not np.isnan(keypoints).any() else fill_missing(
-                        np.stack([last_kp if last_kp is not None else keypoints, keypoints]))[0][1]
-                latency = None
-                if last_kp is not None:  # frames before anyone is seen are not lifted
-                    arrivals[len(pushed)] = arrived
-                    pushed.append(frame.index)
-                    for index, new_pose in stream.push(last_kp):
-                        pose = smoother.filter(np.asarray(new_pose, dtype=np.float64), frame.time_s)
-                        pose_index = pushed[index]
-                        latency = time.perf_counter() - arrivals.pop(index, arrived)
-                    for old in [i for i in arrivals if pushed[i] < (pose_index or 0)]:
-                        arrivals.pop(old)
-                window_frames += 1
-                now = time.perf_counter()
-                if now - window_start >= 1.0:
-                    fps, window_start, window_frames = window_frames / (now - window_start), now, 0
-                yield LiveUpdate(frame=frame, people=people, person_id=follow, keypoints_2d=keypoints, pose=pose,
-                                 pose_frame_index=pose_index, latency_s=latency,
-                                 fps=fps or window_frames / max(now - started, 1e-6),
-                                 delay_frames=int(getattr(lifter, "delay", 0)))
-                last_frame = frame
-            if not cancelled and last_frame is not None:
-                # End of the source: answer the frames a centred model was still waiting on.
-                for index, new_pose in stream.flush():
-                    pose = smoother.filter(np.asarray(new_pose, dtype=np.float64), last_frame.time_s)
-                    yield LiveUpdate(frame=last_frame, people=[], person_id=follow, keypoints_2d=None, pose=pose,
-                                     pose_frame_index=pushed[index], latency_s=None, fps=fps,
-                                     delay_frames=int(getattr(lifter, "delay", 0)))
-        finally:
-            _torch_threads(threads)
+            lifter = self.lifter(live=True)
+            detector = self.detector
+        except BaseException:
             frames.close()
-            if writer:
-                writer.close()
+            raise
+        return LiveSession(frames, detector, lifter, person=self.settings.person, flip=self.settings.flip,
+                           realtime=realtime, record=record, duration_s=duration_s, cancel=cancel,
+                           torch_threads=self.settings.torch_threads)
 
 
-def all_tracks(detection: Any) -> list[Track2D]:
-    """Every tracked person of a `DetectionResult` as a `Track2D` (no gap filling), for drawing ids."""
+def import_runtimes(detector: str = "mediapipe") -> None:
+    """Imports torch and the detector's runtime now. Importing a big extension module holds Python's GIL for up
+    to a second (torch), which would freeze a GUI thread if it happened in a worker while the GUI draws: the
+    app calls this at startup, before its window shows."""
+    import pstmo.lifter  # noqa: F401 - torch
+
+    if detector == "mediapipe":
+        try:
+            import ai_edge_litert.interpreter  # noqa: F401
+        except ImportError:  # reported with an install hint when the detector is created
+            pass
+
+
+def all_tracks(detection: DetectionResult) -> list[Track2D]:
+    """Every tracked person of a `DetectionResult` as a `Track2D`, for drawing ids: the chosen person's own
+    track, the others with only the frames between measurements filled (people outside the detector's focus
+    are measured every few frames, see `Person.held`)."""
     from detectors.tracker import build_track
 
     chosen = detection.track
@@ -456,34 +452,12 @@ def all_tracks(detection: Any) -> list[Track2D]:
         if track_id == detection.target_id:
             tracks.append(chosen)
         elif record.length:
-            tracks.append(build_track(record, len(chosen), chosen.image_size, chosen.fps, max_gap=0,
+            tracks.append(build_track(record, len(chosen), chosen.image_size, chosen.fps, max_gap=HELD_GAP,
                                       source=chosen.source, detector=chosen.detector))
     return tracks or [chosen]
 
 
-def tracked_people(tracked: Any) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    """Normalises the tracker's per-frame output to [(person_id, keypoints (17, 2), confidence (17,))]."""
-    items = tracked.items() if isinstance(tracked, dict) else tracked
-    people = []
-    for item in items or []:
-        if isinstance(item, tuple) and len(item) == 2:
-            pid, person = item
-        else:
-            person = item
-            pid = getattr(person, "track_id", getattr(person, "person_id", getattr(person, "id", None)))
-        if getattr(person, "layout", None):  # a detector Person in its backend layout
-            from detectors.base import to_h36m
-
-            keypoints, conf = to_h36m(person)
-        else:
-            keypoints = np.asarray(person.keypoints, dtype=np.float32)
-            conf = getattr(person, "confidence", getattr(person, "scores", None))
-            conf = np.ones(NUM_JOINTS, np.float32) if conf is None else np.asarray(conf, dtype=np.float32)
-        people.append((int(pid) if pid is not None else len(people), keypoints, conf))
-    return people
-
-
-def _torch_threads(count: int | None) -> int | None:
+def torch_threads(count: int | None) -> int | None:
     """Sets torch's intra-op threads (None: leave as is); returns the previous count to restore later.
 
     One frame at a time is a tiny job: several threads only fight the detector's own threads for the cores.
@@ -497,7 +471,7 @@ def _torch_threads(count: int | None) -> int | None:
     return previous
 
 
-class _VideoRecorder:
+class VideoRecorder:
     """Writes BGR frames to a video file (mp4v); the file appears complete only when closed."""
 
     def __init__(self, path: str | Path, fps: float, size: tuple[int, int]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -121,17 +122,49 @@ def test_live_poses_carry_the_source_frame_index_when_the_first_frames_are_empty
     assert [u.pose_frame_index for u in updates] == [None, None, None, 3, 4, 5, 6, 7]
 
 
-def test_live_mode_stops_when_cancelled_and_records_the_frames_it_saw(causal_checkpoint, tmp_path):
+def test_live_mode_stops_when_cancelled_and_records_every_frame_that_arrived(causal_checkpoint, tmp_path):
     import cv2
 
     cancel = threading.Event()
     record = tmp_path / "live.mp4"
     seen = 0
-    for _ in make_pipeline(causal_checkpoint).live(FakeSource(frames(30)), cancel=cancel, record=record):
+    session = make_pipeline(causal_checkpoint).live(FakeSource(frames(30)), cancel=cancel, record=record)
+    for _ in session:
         seen += 1
         if seen == 8:
             cancel.set()
     assert seen == 8
     capture = cv2.VideoCapture(str(record))
-    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 8
+    recorded = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     capture.release()
+    assert recorded == session.stats.frames_in and 8 <= recorded < 30  # the camera reads a few frames ahead
+
+
+class SlowDetector(ScriptedDetector):
+    """A detector that needs `seconds` per frame."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def detect(self, image_bgr):
+        time.sleep(self.seconds)
+        return super().detect(image_bgr)
+
+
+def test_a_realtime_session_drops_frames_that_arrive_while_busy_instead_of_queueing_them(causal_checkpoint):
+    settings = PipelineSettings(checkpoint=str(causal_checkpoint), device="cpu", flip=False)
+    pipeline = Pipeline(settings, detector=SlowDetector(0.1))  # 10 frames/s against a 50 fps camera
+    session = pipeline.live(FakeSource(frames(50), fps=50), realtime=True)
+    updates = list(session)
+    stats = session.stats
+    assert stats.frames_in == 50 and stats.dropped > 20
+    assert stats.processed == len(updates) == stats.frames_in - stats.dropped
+    assert updates[-1].dropped == stats.dropped
+    assert max(stats.latencies_s) < 0.5  # about one detection (0.1 s) plus waiting for it; never a backlog
+
+
+def test_an_offline_session_processes_every_frame(causal_checkpoint):
+    settings = PipelineSettings(checkpoint=str(causal_checkpoint), device="cpu", flip=False)
+    session = Pipeline(settings, detector=SlowDetector(0.01)).live(FakeSource(frames(30), fps=50))
+    assert len(list(session)) == 30 and session.stats.dropped == 0

@@ -1,0 +1,347 @@
+"""`LiveSession`: live 3D from a camera (or a replayed file), one thread per part, never a growing backlog.
+
+```
+camera job ──(newest frame)──► 2D job ──(bounded queue)──► lift job ──(bounded queue)──► your loop
+read + record                  detect + track (+ focus)     one LiftStream + One-Euro     LiveUpdate
+                                                            per lifted person
+```
+
+- The camera job reads frames as they come (a real camera) or at the file's frame rate (`realtime=True` on a
+  file: a replay "as if live"). It hands only the newest frame on: a frame that arrives while the 2D job is
+  still busy replaces the waiting one, which is dropped and counted (`LiveStats.dropped`). Every frame that
+  arrives is recorded (`record`), dropped or not, so the recording can be processed offline later.
+- With `realtime=False` (a file or in-memory frames processed as fast as possible) nothing is dropped:
+  the camera job waits for the 2D job.
+- The 2D job runs `detectors.PersonFollower.step` with the lifted people as the detector's focus (they get
+  landmarks every frame; the others less often).
+- The lift job keeps one `LiftStream` and One-Euro filter per lifted person (today: the followed target;
+  lifting several people is a longer `lifted` list), holding a person's last keypoints while they are
+  missing so poses keep coming.
+- Latency is measured from a frame's arrival (camera job) to its 3D pose being ready (lift job).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from detectors.base import Detector
+from detectors.tracker import TrackedPerson
+from pipeline.gaps import fill_missing
+from pipeline.interfaces import Frames, Lifter, LiftStream
+from pipeline.sources import Frame
+
+_END = object()
+
+
+@dataclass
+class LiveUpdate:
+    """One live frame: the image, the tracked people, and the newest 3D pose if one is ready.
+
+    people: list of (person_id, keypoints (17, 2) px, confidence (17,)) for every tracked person.
+    keypoints_2d: (17, 2) px of the followed person in this frame (None if nobody).
+    pose: (17, 3) metres, root-relative camera frame, smoothed; belongs to frame `pose_frame_index`.
+    poses: {person_id: (17, 3)} for every lifted person with a pose ready (today the followed one).
+    latency_s: seconds from the arrival of frame `pose_frame_index` to its 3D pose being ready.
+    delay_frames: frames the lifter waits before answering (0 for a causal model, half a window if centred).
+    dropped: frames dropped so far because they arrived while the 2D stage was busy.
+    """
+
+    frame: Frame
+    people: list[tuple[int, np.ndarray, np.ndarray]]
+    person_id: int | None
+    keypoints_2d: np.ndarray | None
+    pose: np.ndarray | None
+    pose_frame_index: int | None
+    latency_s: float | None
+    fps: float
+    delay_frames: int = 0
+    dropped: int = 0
+    poses: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class LiveStats:
+    """Counts and timings of a live session (read them at any time; complete when it ends)."""
+
+    frames_in: int = 0
+    processed: int = 0
+    dropped: int = 0
+    latencies_s: list[float] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+    ended: float | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """frames in / processed / dropped, processed fps, latency median and 95th percentile in ms."""
+        seconds = (self.ended or time.perf_counter()) - self.started
+        ms = np.array(self.latencies_s) * 1000
+        return {"frames_in": self.frames_in, "processed": self.processed, "dropped": self.dropped,
+                "seconds": round(seconds, 3),
+                "fps_processed": round(self.processed / seconds, 2) if seconds > 0 else 0.0,
+                "latency_ms_median": round(float(np.median(ms)), 1) if len(ms) else None,
+                "latency_ms_p95": round(float(np.percentile(ms, 95)), 1) if len(ms) else None}
+
+
+class _Handoff:
+    """A bounded hand-off between two jobs. `drop_oldest`: a full hand-off drops its oldest item to take the
+    new one (put returns True when it dropped); otherwise put waits for room."""
+
+    def __init__(self, capacity: int, drop_oldest: bool, stop: threading.Event) -> None:
+        self.capacity, self.drop_oldest, self.stop = capacity, drop_oldest, stop
+        self.items: deque = deque()
+        self.lock = threading.Condition()
+        self.closed = False
+
+    def put(self, item: Any) -> bool:
+        with self.lock:
+            dropped = False
+            while len(self.items) >= self.capacity and not self.stop.is_set():
+                if self.drop_oldest:
+                    self.items.popleft()
+                    dropped = True
+                    break
+                self.lock.wait(0.05)
+            self.items.append(item)
+            self.lock.notify_all()
+            return dropped
+
+    def get(self) -> Any:
+        with self.lock:
+            while not self.items and not self.closed and not self.stop.is_set():
+                self.lock.wait(0.05)
+            if self.items:
+                item = self.items.popleft()
+                self.lock.notify_all()
+                return item
+            return _END
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            self.lock.notify_all()
+
+
+@dataclass
+class _Frame2D:
+    frame: Frame
+    arrived: float
+    people: list[TrackedPerson]
+    target: int | None
+
+
+class _PersonLift:
+    """Lifting of one person: their stream, smoother, and which source frame each pushed frame was."""
+
+    def __init__(self, stream: LiftStream, fps: float) -> None:
+        from motion import OneEuroFilter
+
+        self.stream = stream
+        self.smoother = OneEuroFilter(fps=fps)
+        self.frames: list[tuple[int, float, float]] = []  # pushed index -> (source frame index, time, arrival)
+        self.last: np.ndarray | None = None
+
+    def push(self, keypoints: np.ndarray | None, frame: Frame, arrived: float
+             ) -> list[tuple[int, np.ndarray, float]]:
+        """Push this frame's keypoints (the last ones again while the person is missing); returns
+        [(source frame index, smoothed pose, arrival time)] answered now."""
+        if keypoints is not None and not np.isnan(keypoints).all():
+            if np.isnan(keypoints).any():  # fill single missing joints from the last frame
+                keypoints = fill_missing(np.stack([self.last if self.last is not None else keypoints,
+                                                   keypoints]))[0][1]
+            self.last = keypoints
+        if self.last is None:
+            return []  # not seen yet: nothing to lift
+        self.frames.append((frame.index, frame.time_s, arrived))
+        return self._answers(self.stream.push(self.last))
+
+    def flush(self) -> list[tuple[int, np.ndarray, float]]:
+        return self._answers(self.stream.flush())
+
+    def _answers(self, answers: list[tuple[int, np.ndarray]]) -> list[tuple[int, np.ndarray, float]]:
+        out = []
+        for index, pose in answers:
+            source_index, time_s, arrived = self.frames[index]
+            out.append((source_index, self.smoother.filter(np.asarray(pose, dtype=np.float64), time_s), arrived))
+        return out
+
+
+class LiveSession:
+    """Live 3D over a frame source; iterate it for `LiveUpdate`s (see the module docstring).
+
+    detector, lifter: loaded models; person: "largest" or a track ID; flip: flip TTA in the lifter.
+    realtime: drop frames that arrive while busy (a camera; a file is then replayed at its frame rate);
+        None: True for a live source (no frame count), False for files and in-memory frames.
+    record: also write every incoming frame to this video file. duration_s: stop after this long.
+    cancel: set it to stop. `stats` holds the counts; `stop()` ends the session from any thread.
+    """
+
+    def __init__(self, frames: Frames, detector: Detector, lifter: Lifter, *, person: str | int = "largest",
+                 flip: bool = False, realtime: bool | None = None, record: str | Path | None = None,
+                 duration_s: float | None = None, cancel: threading.Event | None = None,
+                 torch_threads: int | None = 1) -> None:
+        self.frames = frames
+        self.detector = detector
+        self.lifter = lifter
+        self.person = person
+        self.flip = flip
+        self.realtime = frames.frame_count is None if realtime is None else bool(realtime)
+        self.record = record
+        self.duration_s = duration_s
+        self.cancel = cancel
+        self.torch_threads = torch_threads
+        self.stats = LiveStats()
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._fps = float(frames.fps or 30.0)
+        self._threads: list[threading.Thread] = []
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _stopping(self) -> bool:
+        return self._stop.is_set() or (self.cancel is not None and self.cancel.is_set())
+
+    # ------------------------------------------------------------------------------------------ jobs
+
+    def _job(self, work, *args) -> None:
+        try:
+            work(*args)
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer
+            self._error = self._error or error
+            self._stop.set()
+
+    def _camera(self, out: _Handoff) -> None:
+        from pipeline.pipeline import VideoRecorder
+
+        writer = VideoRecorder(self.record, self._fps, self.frames.image_size) if self.record else None
+        start = time.perf_counter()
+        paced = self.realtime and self.frames.frame_count is not None  # a file replayed as if live
+        try:
+            for frame in self.frames:
+                if self._stopping():
+                    break
+                if paced:
+                    wait = start + frame.index / self._fps - time.perf_counter()
+                    if wait > 0:
+                        time.sleep(wait)
+                arrived = time.perf_counter()
+                if self.duration_s is not None and arrived - start > self.duration_s:
+                    break
+                if writer:
+                    writer.write(frame.image)
+                self.stats.frames_in += 1
+                if out.put((frame, arrived)):
+                    self.stats.dropped += 1
+        finally:
+            out.close()
+            if writer:
+                writer.close()
+
+    def _two_d(self, inbox: _Handoff, out: _Handoff, lifted: list[int]) -> None:
+        from detectors.video import PersonFollower
+
+        follower = PersonFollower(self.detector, self.person, fps=self._fps)
+        try:
+            while (item := inbox.get()) is not _END:
+                frame, arrived = item
+                step = follower.step(frame.index, frame.image, focus=lifted)
+                self.stats.processed += 1
+                out.put(_Frame2D(frame, arrived, step.people, step.target_id))
+        finally:
+            out.close()
+
+    def _lift(self, inbox: _Handoff, out: _Handoff, lifted: list[int]) -> None:
+        lifts: dict[int, _PersonLift] = {}
+        pose: np.ndarray | None = None
+        pose_index: int | None = None
+        follow: int | None = None
+        window_start, window_frames, fps = time.perf_counter(), 0, 0.0
+        last: _Frame2D | None = None
+        delay = int(self.lifter.delay)
+        while (item := inbox.get()) is not _END:
+            last = item
+            follow = item.target if item.target is not None else follow
+            lifted[:] = [follow] if follow is not None else []
+            for gone in [pid for pid in lifts if pid not in lifted]:
+                del lifts[gone]
+            people = {p.track_id: p for p in item.people}
+            poses: dict[int, np.ndarray] = {}
+            latency = None
+            for pid in lifted:
+                lift = lifts.get(pid)
+                if lift is None:
+                    lift = lifts[pid] = _PersonLift(self.lifter.stream(self.frames.image_size, flip=self.flip),
+                                                    self._fps)
+                seen = people.get(pid)
+                for index, new_pose, arrived in lift.push(None if seen is None else seen.keypoints, item.frame,
+                                                          item.arrived):
+                    poses[pid] = new_pose
+                    if pid == follow:
+                        pose, pose_index = new_pose, index
+                        latency = time.perf_counter() - arrived
+                        self.stats.latencies_s.append(latency)
+            window_frames += 1
+            now = time.perf_counter()
+            if now - window_start >= 1.0:
+                fps, window_start, window_frames = window_frames / (now - window_start), now, 0
+            target = people.get(follow) if follow is not None else None
+            out.put(LiveUpdate(
+                frame=item.frame, people=[(p.track_id, p.keypoints, p.confidence) for p in item.people],
+                person_id=follow, keypoints_2d=None if target is None else target.keypoints, pose=pose,
+                pose_frame_index=pose_index, latency_s=latency,
+                fps=fps or window_frames / max(now - self.stats.started, 1e-6), delay_frames=delay,
+                dropped=self.stats.dropped, poses=poses))
+        if last is not None and not self._stopping():
+            # End of the source: answer the frames a centred model was still waiting on.
+            for pid, lift in lifts.items():
+                for index, new_pose, _ in lift.flush():
+                    if pid == follow:
+                        out.put(LiveUpdate(frame=last.frame, people=[], person_id=follow, keypoints_2d=None,
+                                           pose=new_pose, pose_frame_index=index, latency_s=None, fps=fps,
+                                           delay_frames=delay, dropped=self.stats.dropped,
+                                           poses={pid: new_pose}))
+        out.close()
+
+    # ------------------------------------------------------------------------------------- consumer
+
+    def __iter__(self) -> Iterator[LiveUpdate]:
+        from pipeline.pipeline import torch_threads
+
+        previous = torch_threads(self.torch_threads)
+        frames = _Handoff(1, self.realtime, self._stop)
+        two_d = _Handoff(4, False, self._stop)
+        updates = _Handoff(8, False, self._stop)
+        lifted: list[int] = []  # shared: the lift job says whom it lifts, the 2D job keeps them in focus
+        self.detector.reset()
+        self.stats = LiveStats()
+        self._threads = [
+            threading.Thread(target=self._job, args=(self._camera, frames), name="live-camera", daemon=True),
+            threading.Thread(target=self._job, args=(self._two_d, frames, two_d, lifted), name="live-2d",
+                             daemon=True),
+            threading.Thread(target=self._job, args=(self._lift, two_d, updates, lifted), name="live-lift",
+                             daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        try:
+            while not self._stopping():
+                update = updates.get()
+                if update is _END:
+                    break
+                yield update
+        finally:
+            self._stop.set()
+            for thread in self._threads:
+                thread.join(timeout=10)
+            self.stats.ended = time.perf_counter()
+            self.frames.close()
+            torch_threads(previous)
+        if self._error is not None:
+            raise self._error
