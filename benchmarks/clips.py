@@ -7,10 +7,11 @@
   colour (no second figure), played forwards and backwards to last 12 s. The small background person is
   painted out (blurred: the first 800 rows of the leftmost 230 columns, in source pixels) so exactly one
   person is in view.
-- `crowded`: 1280x720, 30 fps, 300 frames, a 2x2 mosaic of 640x360 cells: the sports2d demo (two people)
-  three times, at different time offsets, two of them mirrored, and the pose2sim clip (the person and the
-  background person) in the fourth: seven people at once, most of them 100-150 px tall, as in street
-  footage. Sources are played forwards and backwards so they never run out.
+- `crowded`: 1280x720, 30 fps, 300 frames. Left half: the sports2d demo (two people) twice, in two 640x360
+  cells, 100 frames apart, the lower one mirrored; right half: the pose2sim clip (its person and the small
+  background person) 720 px high. Six people at once: one large (about 650 px high, the one MediaPipe Pose
+  alone follows) and five of 100-250 px, as in street footage. Sources are played forwards and backwards so
+  they never run out.
 - `exit`: the `one_person` picture, 50 fps, 500 frames; from frame 150 the person's panel slides out of the
   right edge of the frame (40 frames), stays out for 2 s (100 frames), and slides back (40 frames): the
   person leaves and comes back.
@@ -103,11 +104,10 @@ def crowded(frames: int = 300) -> Iterator[np.ndarray]:
     cell = (SIZE[0] // 2, SIZE[1] // 2)
     for n in range(frames):
         a = cv2.resize(sports[_ping_pong(len(sports), n)], cell, interpolation=cv2.INTER_AREA)
-        b = cv2.resize(sports[_ping_pong(len(sports), n + 80)], cell, interpolation=cv2.INTER_AREA)[:, ::-1]
-        d = cv2.resize(sports[_ping_pong(len(sports), n + 150)], cell, interpolation=cv2.INTER_AREA)[:, ::-1]
-        panel = _portrait_panel(pose2sim[_ping_pong(len(pose2sim), 2 * n)], cell[1], False)
-        c = _on_background(panel, cell, (cell[0] - panel.shape[1]) // 2)
-        yield np.vstack([np.hstack([a, b]), np.hstack([c, d])])
+        b = cv2.resize(sports[_ping_pong(len(sports), n + 100)], cell, interpolation=cv2.INTER_AREA)[:, ::-1]
+        panel = _portrait_panel(pose2sim[_ping_pong(len(pose2sim), 2 * n)], SIZE[1], False)
+        right = _on_background(panel, (SIZE[0] - cell[0], SIZE[1]), (SIZE[0] - cell[0] - panel.shape[1]) // 2)
+        yield np.hstack([np.vstack([a, b]), right])
 
 
 CLIPS = {"one_person": (one_person, 50.0), "crowded": (crowded, 30.0), "exit": (exit_and_return, 50.0)}

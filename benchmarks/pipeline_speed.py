@@ -1,152 +1,153 @@
-"""End-to-end speed of the pipeline: `process` frames/s on the sample video (native size and 720p) and live
-latency (frame in -> 3D pose ready) with a causal model. Prints JSON; `--out FILE` also writes it there.
+"""End-to-end speed at defaults, side by side in one run, whole processes (start-up included), as JSON.
 
-python benchmarks/pipeline_speed.py [--video assets/media/sports2d_demo.mp4] [--checkpoint FILE] [--frames 230]
+    .venv/bin/python benchmarks/pipeline_speed.py [--clips DIR] [--repeats 2] [--compare OLD_CHECKOUT]
+                                                  [--no-gui] [--out FILE]
 
-The live model is the offline checkpoint's architecture made causal (untrained weights: speed does not
-depend on the weight values). Frames are fed as fast as they are processed, so the latency is the work
-per frame (detect + track + lift + filter), not waiting for a camera. The machine's load average is
-recorded before and after: other work on the machine slows every number here.
+Clips (`benchmarks/clips.py`, made from the shared BSD-3 videos into `--clips`, default a temp folder):
+`one_person` (1280x720, 50 fps, 600 frames) and `crowded` (1280x720, 30 fps, 300 frames, seven people).
+For each clip, alternating, `--repeats` times:
+- `baseline`: decode + MediaPipe Pose alone: OpenCV reads every frame and `mediapipe.solutions.pose.Pose()`
+  at its defaults processes it (one person, the graph's own tracking), in a fresh process;
+- `process`: `main.py process CLIP --out DIR` at defaults (every export format);
+- with `--compare DIR`: the same command in another checkout (e.g. the commit before a change).
+The ratio process / baseline uses the medians. Then live replay at defaults (`main.py webcam --source CLIP`,
+the file played at its frame rate as if it were a camera): frames processed per second, dropped frames and
+the latency from frame arrival to 3D pose (median, 95th percentile); and the GUI thread's worst stall
+(`benchmarks/gui_stall.py` under Xvfb) while processing, exporting and in live mode. The machine's load
+average is recorded around every measurement: other work on the machine slows every number here.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.report import emit, load_average, machine_info  # noqa: E402
 
+PYTHON = sys.executable
 
-def resized_copy(video: Path, size: tuple[int, int], frames: int, folder: Path) -> Path:
-    """The first `frames` frames of `video` resized to `size`, as an mp4v file (for the 720p number)."""
+
+def baseline(video: str) -> int:
+    """Decode + MediaPipe Pose alone over `video` (run in its own process by `timed_baseline`)."""
     import cv2
+    from mediapipe.python.solutions import pose as mp_pose
 
-    capture = cv2.VideoCapture(str(video))
-    fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
-    out = folder / f"{video.stem}_{size[0]}x{size[1]}.mp4"
-    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
-    for _ in range(frames):
-        ok, image = capture.read()
-        if not ok:
-            break
-        writer.write(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
-    writer.release()
-    capture.release()
-    return out
-
-
-def process_speed(video: Path, checkpoint: Path, frames: int, flip: bool, out_dir: Path,
-                  max_people: int | None = None) -> dict:
-    """`process` on `video`; `max_people`: the MediaPipe backend's person slots (None = its default, 4)."""
-    from pipeline.pipeline import Pipeline
-    from pipeline.settings import PipelineSettings
-
-    options = {} if max_people is None else {"max_people": max_people}
-    pipeline = Pipeline(PipelineSettings(checkpoint=str(checkpoint), device="cpu", flip=flip, max_frames=frames,
-                                         exports="csv,bvh,json,npz", detector_options=options))
-    result = pipeline.process(video, out_dir)
-    s = result.summary
-    detect = s.stage_seconds.get("detect", 0.0)
-    lift = s.stage_seconds.get("lift", 0.0)
-    return {"video": str(video), "image_size": list(result.track.image_size), "frames": s.frames,
-            "flip": flip, "seconds": round(s.seconds, 3), "fps": round(s.fps_achieved, 2),
-            "detect_fps": round(s.frames / detect, 2) if detect else None,
-            "lift_fps": round(s.frames / lift, 2) if lift else None,
-            "stage_seconds": {k: round(v, 3) for k, v in s.stage_seconds.items()},
-            "people": s.people, "missing_frames": s.missing_frames, "max_people": max_people or 4}
+    capture = cv2.VideoCapture(video)
+    found = frames = 0
+    with mp_pose.Pose() as pose:
+        while True:
+            ok, image = capture.read()
+            if not ok:
+                break
+            frames += 1
+            found += pose.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)).pose_landmarks is not None
+    print(json.dumps({"frames": frames, "found": found}))
+    return 0
 
 
-def causal_copy(checkpoint: Path, folder: Path) -> Path:
-    """An untrained causal model with the checkpoint's architecture (when no causal model is shipped)."""
-    import dataclasses
-
-    import torch
-
-    from pstmo import Lifter
-    from pstmo.checkpoint import save_checkpoint
-    from pstmo.model import PSTMO
-
-    config = dataclasses.replace(Lifter.from_checkpoint(checkpoint, device="cpu").config, causal=True)
-    torch.manual_seed(0)
-    return save_checkpoint(folder / "causal", PSTMO(config), config, stage=2)
-
-
-def live_latency(video: Path, checkpoint: Path, frames: int, flip: bool) -> dict:
-    from pipeline.pipeline import Pipeline
-    from pipeline.settings import PipelineSettings
-
-    pipeline = Pipeline(PipelineSettings(checkpoint=str(checkpoint), device="cpu", flip=flip, max_frames=frames,
-                                         live_mode="causal"))
-    pipeline.load(live=True)
-    latencies, lift_only = [], []
+def _run(command: list[str], cwd: Path, timeout: float = 1800) -> tuple[float, str]:
+    """Wall seconds of a whole process and its stdout (raises with its stderr when it fails)."""
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
     start = time.perf_counter()
-    count = 0
-    for update in pipeline.live(str(video)):
-        count += 1
-        if update.latency_s is not None:
-            latencies.append(update.latency_s)
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     seconds = time.perf_counter() - start
-    import torch
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return seconds, done.stdout
 
-    stream = pipeline.lifter(live=True).stream((1280, 720), flip=flip)
-    keypoints = np.random.default_rng(0).uniform(200, 600, (17, 2)).astype(np.float32)
-    previous = torch.get_num_threads()
-    torch.set_num_threads(pipeline.settings.torch_threads or previous)  # as in live mode
-    for _ in range(100):
-        t0 = time.perf_counter()
-        stream.push(keypoints)
-        lift_only.append(time.perf_counter() - t0)
-    torch.set_num_threads(previous)
-    ms = np.array(latencies) * 1000
-    return {"video": str(video), "frames": count, "poses": len(latencies), "fps": round(count / seconds, 2),
-            "flip": flip, "receptive_field": pipeline.lifter(live=True).receptive_field,
-            "latency_ms_median": round(float(np.median(ms)), 1),
-            "latency_ms_p95": round(float(np.percentile(ms, 95)), 1),
-            "lift_push_ms_median": round(1000 * float(np.median(lift_only)), 2)}
+
+def _last_json(text: str) -> dict:
+    start = text.rfind("\n{")
+    return json.loads(text[start + 1:] if start >= 0 else text[text.index("{"):])
+
+
+def timed_baseline(video: Path) -> dict:
+    load = load_average()
+    seconds, out = _run([PYTHON, str(REPO / "benchmarks" / "pipeline_speed.py"), "--baseline", str(video)], REPO)
+    return {"seconds": round(seconds, 2), **_last_json(out), "load_before": load}
+
+
+def timed_process(video: Path, checkout: Path, folder: Path) -> dict:
+    load = load_average()
+    seconds, out = _run([PYTHON, "main.py", "process", str(video), "--out", str(folder), "--json", "--quiet"],
+                        checkout)
+    summary = _last_json(out)
+    return {"seconds": round(seconds, 2), "frames": summary["frames"], "people": summary["people"],
+            "missing_frames": summary["missing_frames"], "id_switches": summary["id_switches"],
+            "stage_seconds": {k: round(v, 2) for k, v in summary["stage_seconds"].items()}, "load_before": load}
+
+
+def timed_live(video: Path, checkout: Path, max_frames: int | None = None) -> dict:
+    load = load_average()
+    command = [PYTHON, "main.py", "webcam", "--source", str(video)]
+    if max_frames:
+        command += ["--max-frames", str(max_frames)]
+    seconds, out = _run(command, checkout)
+    return {**_last_json(out), "wall_s": round(seconds, 2), "load_before": load}
+
+
+def gui_stall(video: Path, max_frames: int) -> dict:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    command = ["xvfb-run", "-a", PYTHON, str(REPO / "benchmarks" / "gui_stall.py"), str(video), "--max-frames",
+               str(max_frames)]
+    load = load_average()
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
+    report = _last_json(done.stdout)
+    report.pop("machine", None)
+    return {**report, "load_before": load}
+
+
+def _medians(runs: list[dict]) -> float:
+    return round(statistics.median(r["seconds"] for r in runs), 2)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--video", default=str(REPO / "assets" / "media" / "sports2d_demo.mp4"))
-    parser.add_argument("--checkpoint", default=None, help="offline lifter (default: the shipped one)")
-    parser.add_argument("--frames", type=int, default=230, help="frames per run")
-    parser.add_argument("--no-flip", action="store_true")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--baseline", help=argparse.SUPPRESS)
+    parser.add_argument("--clips", type=Path, default=Path(tempfile.gettempdir()) / "pstmo_clips")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--compare", type=Path, default=None, help="another checkout to time the same way")
+    parser.add_argument("--no-gui", action="store_true", help="skip the GUI stall probe")
     parser.add_argument("--out", default=None, help="also write the JSON here")
     args = parser.parse_args()
+    if args.baseline:
+        return baseline(args.baseline)
 
-    import torch
+    from benchmarks.clips import write
 
-    from pipeline.settings import default_checkpoint, default_live_checkpoint
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    checkpoint = Path(args.checkpoint) if args.checkpoint else default_checkpoint()
-    if checkpoint is None:
-        raise SystemExit("no checkpoint: pass --checkpoint (none shipped in assets/models/)")
-    video = Path(args.video)
-    flip = not args.no_flip
+    clips = {name: write(name, args.clips) for name in ("one_person", "crowded")}
+    checkouts = {"process": REPO} | ({"process_before": args.compare.resolve()} if args.compare else {})
     report: dict = {"benchmark": "pipeline_speed", "machine": machine_info(), "load_before": load_average(),
-                    "checkpoint": str(checkpoint), "command": " ".join(sys.argv)}
+                    "command": " ".join(sys.argv), "clips": {k: str(v) for k, v in clips.items()},
+                    "clip_recipe": "benchmarks/clips.py"}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        report["process_native"] = process_speed(video, checkpoint, args.frames, flip, folder / "native")
-        video_720p = resized_copy(video, (1280, 720), args.frames, folder)
-        report["process_720p"] = process_speed(video_720p, checkpoint, args.frames, flip, folder / "720p")
-        report["process_720p_no_flip"] = process_speed(video_720p, checkpoint, args.frames, False, folder / "nf")
-        report["process_720p_one_person"] = process_speed(video_720p, checkpoint, args.frames, True, folder / "one",
-                                                          max_people=1)
-        live_checkpoint = default_live_checkpoint() or causal_copy(checkpoint, folder)
-        report["live_checkpoint"] = str(live_checkpoint)
-        report["live_causal_720p"] = live_latency(video_720p, live_checkpoint, args.frames, False)
+        for name, video in clips.items():
+            runs: dict[str, list[dict]] = {"baseline": [], **{key: [] for key in checkouts}}
+            for repeat in range(args.repeats):
+                runs["baseline"].append(timed_baseline(video))
+                for key, checkout in checkouts.items():
+                    runs[key].append(timed_process(video, checkout, Path(tmp) / f"{name}_{key}_{repeat}"))
+            entry = {key: {"median_s": _medians(value), "runs": value} for key, value in runs.items()}
+            for key in checkouts:
+                entry[f"{key}_over_baseline"] = round(entry[key]["median_s"] / entry["baseline"]["median_s"], 2)
+            report[name] = entry
+        report["live"] = {}
+        for name, video in clips.items():
+            report["live"][name] = {key: timed_live(video, checkout) for key, checkout in checkouts.items()}
+        if not args.no_gui:
+            report["gui_stall"] = gui_stall(clips["one_person"], 300)
     report["load_after"] = load_average()
     emit(report, args.out)
     return 0

@@ -348,9 +348,13 @@ class PeopleTracker:
 
     def _check_jump(self, frame_index: int, track_id: int, box: np.ndarray) -> None:
         record = self.tracks[track_id]
-        height = max(record.boxes[-1][3] - record.boxes[-1][1], 1.0)
-        frames = max(frame_index - record.last_frame, 1)
-        moved = np.linalg.norm(_centre(box) - _centre(record.boxes[-1]) - self._predicted_shift(record, frame_index))
+        # Since the last measurement: repeated (held) poses do not move, the person did.
+        last = next((n for n in range(record.length - 1, -1, -1) if record.frames[n] not in record.held),
+                    record.length - 1)
+        height = max(record.boxes[last][3] - record.boxes[last][1], 1.0)
+        frames = max(frame_index - record.frames[last], 1)
+        shift = self._predicted_shift(record, frame_index) if last == record.length - 1 else 0.0
+        moved = np.linalg.norm(_centre(box) - _centre(record.boxes[last]) - shift)
         if moved / height > self.max_jump * frames:
             self.id_switches.append({
                 "frame": frame_index, "from_id": track_id, "to_id": track_id, "kind": "jump",

@@ -219,12 +219,14 @@ class Pipeline:
         _ = self.detector
 
     def load_lifter_in_background(self, live: bool = False) -> None:
-        """Starts loading the lifter in a thread (torch import + checkpoint), so it overlaps other work; a
+        """Starts loading the lifter in a thread (torch and scipy imports + checkpoint) so it overlaps other work; a
         missing checkpoint is still reported at once. `lifter()` waits for it."""
         self._check_checkpoint(live)
         if self._loading is None:
             def load() -> None:
                 try:
+                    import motion  # noqa: F401 - scipy.signal takes ~1.5 s to import: overlap it too
+
                     self.lifter(live=live)
                 except BaseException as error:  # noqa: BLE001 - raised again by lifter()
                     self._load_error = error
@@ -431,6 +433,7 @@ def import_runtimes(detector: str = "mediapipe") -> None:
     """Imports torch and the detector's runtime now. Importing a big extension module holds Python's GIL for up
     to a second (torch), which would freeze a GUI thread if it happened in a worker while the GUI draws: the
     app calls this at startup, before its window shows."""
+    import motion  # noqa: F401 - scipy.signal
     import pstmo.lifter  # noqa: F401 - torch
 
     if detector == "mediapipe":
