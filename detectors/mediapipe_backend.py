@@ -95,6 +95,9 @@ class MediaPipeDetector(Detector):
         self.others_every = int(others_every)
         self.detector = PersonDetectorModel(min_score=min_detection_confidence, threads=threads)
         self.landmarks = LandmarkModel(threads=threads)
+        blank = np.zeros((256, 256, 3), dtype=np.uint8)  # first runs are slow (XNNPACK set-up): not on frame 0
+        self.detector.detect(blank)
+        self.landmarks.run(blank, Roi(128.0, 128.0, 256.0))
         self._followed: list[_Followed] = []
         self._focus: list[np.ndarray] | None = None
         self._frame = 0

@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     summary = {"frames": stats["frames_in"], "processed": stats["processed"], "dropped": stats["dropped"],
                "seconds": stats["seconds"], "fps": stats["fps_processed"], "poses": len(poses), "mode": args.mode,
                "latency_ms_median": stats["latency_ms_median"], "latency_ms_p95": stats["latency_ms_p95"],
+               "two_d_ms_median": stats["two_d_ms_median"], "lift_ms_median": stats["lift_ms_median"],
                "record": args.record}
     if args.out and poses:
         out = Path(args.out)

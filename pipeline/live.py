@@ -75,6 +75,8 @@ class LiveStats:
     processed: int = 0
     dropped: int = 0
     latencies_s: list[float] = field(default_factory=list)
+    two_d_s: list[float] = field(default_factory=list)  # per processed frame: detect + track
+    lift_s: list[float] = field(default_factory=list)  # per processed frame: lift + filter
     started: float = field(default_factory=time.perf_counter)
     ended: float | None = None
 
@@ -86,7 +88,9 @@ class LiveStats:
                 "seconds": round(seconds, 3),
                 "fps_processed": round(self.processed / seconds, 2) if seconds > 0 else 0.0,
                 "latency_ms_median": round(float(np.median(ms)), 1) if len(ms) else None,
-                "latency_ms_p95": round(float(np.percentile(ms, 95)), 1) if len(ms) else None}
+                "latency_ms_p95": round(float(np.percentile(ms, 95)), 1) if len(ms) else None,
+                "two_d_ms_median": round(1000 * float(np.median(self.two_d_s)), 1) if self.two_d_s else None,
+                "lift_ms_median": round(1000 * float(np.median(self.lift_s)), 1) if self.lift_s else None}
 
 
 class _Handoff:
@@ -251,7 +255,9 @@ class LiveSession:
         try:
             while (item := inbox.get()) is not _END:
                 frame, arrived = item
+                started = time.perf_counter()
                 step = follower.step(frame.index, frame.image, focus=lifted)
+                self.stats.two_d_s.append(time.perf_counter() - started)
                 self.stats.processed += 1
                 out.put(_Frame2D(frame, arrived, step.people, step.target_id))
         finally:
@@ -267,6 +273,7 @@ class LiveSession:
         delay = int(self.lifter.delay)
         while (item := inbox.get()) is not _END:
             last = item
+            started = time.perf_counter()
             follow = item.target if item.target is not None else follow
             lifted[:] = [follow] if follow is not None else []
             for gone in [pid for pid in lifts if pid not in lifted]:
@@ -287,6 +294,7 @@ class LiveSession:
                         pose, pose_index = new_pose, index
                         latency = time.perf_counter() - arrived
                         self.stats.latencies_s.append(latency)
+            self.stats.lift_s.append(time.perf_counter() - started)
             window_frames += 1
             now = time.perf_counter()
             if now - window_start >= 1.0:
@@ -319,7 +327,11 @@ class LiveSession:
         two_d = _Handoff(4, False, self._stop)
         updates = _Handoff(8, False, self._stop)
         lifted: list[int] = []  # shared: the lift job says whom it lifts, the 2D job keeps them in focus
+        import motion  # noqa: F401 - scipy.signal (~1.5 s): imported here, not by a job while frames arrive
+
         self.detector.reset()
+        warm = self.lifter.stream(self.frames.image_size, flip=self.flip)  # the first push is slow
+        warm.push(np.tile(np.array(self.frames.image_size, dtype=np.float32) / 2, (17, 1)))
         self.stats = LiveStats()
         self._threads = [
             threading.Thread(target=self._job, args=(self._camera, frames), name="live-camera", daemon=True),
