@@ -68,3 +68,19 @@ def test_the_main_person_of_the_pose2sim_clip_is_chosen(shared_dir, detector):
     assert result.missing_frames == []
     centre_x = np.nanmean(result.track.keypoints[:, :, 0])
     assert 200 < centre_x < 900
+
+
+@pytest.mark.slow
+def test_a_person_who_walks_out_of_the_frame_and_back_keeps_their_id(shared_dir):
+    from benchmarks.clips import exit_and_return
+    from pipeline.sources import FakeSource
+
+    frames = exit_and_return(frames=300, leave=80, slide=30, away=80)  # gone for 80 frames (1.6 s)
+    with create_detector("mediapipe") as detector:
+        result = detect_video(FakeSource(frames, fps=50, name="exit"), detector)
+    people = [r for r in result.tracks.values() if r.length >= 5]
+    assert len(people) == 1
+    assert result.relinks == []  # not repaired offline: the live tracker already knew them
+    seen = set(people[0].frames)
+    assert min(seen) <= 2 and max(seen) == 299
+    assert not seen & set(range(130, 180))  # really gone meanwhile

@@ -197,3 +197,62 @@ def test_offline_stitching_ignores_tracks_too_short_to_be_people():
     _track_through(tracker, range(0, 30), lambda f: [person_at(100, 300)])
     _track_through(tracker, range(40, 42), lambda f: [person_at(160, 300)])  # 2 frames of noise
     assert stitch_tracks(tracker.tracks, fps=30.0, min_length=5) == []
+
+
+def _looking(person, colour: int):
+    """The person wearing clothes of one hue bin: a one-hot appearance descriptor (see detectors.appearance)."""
+    from detectors.appearance import SIZE
+
+    look = np.zeros(SIZE, dtype=np.float32)
+    look[[colour, SIZE // 2 + colour]] = 1.0
+    person.appearance = look
+    return person
+
+
+def test_a_person_who_leaves_the_frame_and_comes_back_gets_their_id_back():
+    tracker = PeopleTracker(max_lost=10, fps=30)
+    ids = []
+    for frame in range(120):
+        # walks out to the right at frame 40, away for 1.5 s (past max_lost), comes back in on the right
+        people = [] if 40 <= frame < 85 else [_looking(person_at(500 + 2 * (frame % 40), 300), colour=5)]
+        ids += [p.track_id for p in tracker.update(frame, people)]
+    assert set(ids) == {0}
+    assert [(r["id"], r["frames_away"]) for r in tracker.reacquired] == [(0, 46)]
+    assert tracker.id_switches == []
+
+
+def test_someone_else_coming_in_where_a_person_left_gets_a_new_id():
+    tracker = PeopleTracker(max_lost=10, fps=30)
+    for frame in range(120):
+        colour = 5 if frame < 40 else 20  # different clothes
+        people = [] if 40 <= frame < 85 else [_looking(person_at(500, 300), colour=colour)]
+        tracker.update(frame, people)
+    assert sorted(t for t, r in tracker.tracks.items() if r.length) == [0, 1]
+    assert tracker.reacquired == []
+
+
+def test_a_returning_person_who_looks_like_two_people_lost_gets_a_new_id():
+    tracker = PeopleTracker(max_lost=10, fps=30)
+    for frame in range(120):
+        if frame < 40:
+            people = [_looking(person_at(300, 300), colour=5), _looking(person_at(700, 300), colour=5)]
+        else:
+            people = [] if frame < 85 else [_looking(person_at(500, 300), colour=5)]
+        tracker.update(frame, people)
+    assert tracker.reacquired == []
+    assert len([r for r in tracker.tracks.values() if r.length]) == 3
+
+
+def test_repeated_poses_are_interpolated_in_the_track_and_do_not_count_as_jumps():
+    tracker = PeopleTracker()
+    for frame in range(30):
+        measured = frame % 6 == 0
+        person = person_at(100 + 12 * (frame - frame % 6 if not measured else frame), 300)
+        if not measured:
+            person.held = frame % 6
+        tracker.update(frame, [person])
+    record = tracker.tracks[0]
+    assert len(record.held) == 25 and tracker.id_switches == []
+    track = build_track(record, 30, (1280, 720), 30.0, max_gap=8)
+    pelvis_x = track.keypoints[:25, 0, 0]
+    assert np.allclose(np.diff(pelvis_x), 12.0, atol=0.5)  # measurements every 6th frame, straight line between
