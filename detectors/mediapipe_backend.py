@@ -85,7 +85,7 @@ class MediaPipeDetector(Detector):
 
     def __init__(self, max_people: int = 4, video_mode: bool = True, min_detection_confidence: float = 0.5,
                  min_tracking_confidence: float = 0.5, min_box_height: float = 24.0, max_overlap: float = 0.6,
-                 detect_every: int = 8, discover_every: int = 2, others_every: int = 6, threads: int = 1,
+                 detect_every: int = 4, discover_every: int = 2, others_every: int = 6, threads: int = 1,
                  parallel: bool = False) -> None:
         if int(max_people) < 1:
             raise InputError(f"mediapipe detector: max_people must be >= 1; got {max_people}")

@@ -75,4 +75,4 @@ def test_only_the_focused_person_is_measured_every_frame_the_others_are_held(sha
     assert len(both) >= 30
     assert all(held[0] == 0 for held in seen)  # the focused one: measured every frame
     assert max(held[1] for held in both) == 2  # the other: measured every third frame, repeated in between
-    assert detector.runs["detector"] <= 60 // 8 + 6  # not one detector pass per frame
+    assert detector.runs["detector"] <= 60 // 4 + 6  # not one detector pass per frame
