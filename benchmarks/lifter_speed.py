@@ -33,10 +33,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from benchmarks.report import emit, machine_info  # noqa: E402
-from pstmo.cameras import normalize_screen_coordinates  # noqa: E402
 from pstmo.config import ModelConfig, preset  # noqa: E402
 from pstmo.lifter import Lifter  # noqa: E402
 from pstmo.model import PSTMO  # noqa: E402
+from pstmo.transforms import normalize_screen_coordinates  # noqa: E402
 
 IMAGE_SIZE = (1000, 1000)
 REFERENCE_FPS = {"pstmo-s-81": 170.0, "pstmo-243": 33.0}

@@ -21,6 +21,7 @@ from scipy.optimize import linear_sum_assignment
 from detectors.base import Person, to_h36m
 from detectors.track import Track2D
 from pstmo.errors import InputError
+from pstmo.gaps import interpolate_short_gaps, missing_runs
 from pstmo.skeleton import NUM_JOINTS
 
 PREDICT_FRAMES = 3
@@ -368,55 +369,6 @@ def stitch_tracks(tracks: dict[int, TrackRecord], fps: float, *, min_length: int
         del tracks[later.track_id]
 
 
-# ---------------------------------------------------------------------------------------- gap filling
-
-def fill_gaps(keypoints: np.ndarray, confidence: np.ndarray, *, max_gap: int, min_confidence: float
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Linearly interpolate each joint across runs of at most `max_gap` unreliable frames.
-
-    keypoints: (T, 17, 2) pixels, NaN where missing; confidence: (T, 17). A joint is unreliable where it is
-    NaN or its confidence is below `min_confidence`; a run of unreliable frames between two reliable ones
-    that is at most `max_gap` long is replaced by linear interpolation. Longer runs and runs at the start or
-    end keep the detected values (NaN where nothing was detected). Confidence is left as detected, except
-    that filled joints that had no detection get the lower confidence of the two frames they were
-    interpolated from.
-    Returns (keypoints, confidence, filled (T, 17) bool).
-    """
-    keypoints = np.array(keypoints, dtype=np.float32, copy=True)
-    confidence = np.array(confidence, dtype=np.float32, copy=True)
-    filled = np.zeros(confidence.shape, dtype=bool)
-    reliable = np.isfinite(keypoints).all(axis=2) & (confidence >= min_confidence)
-    for joint in range(keypoints.shape[1]):
-        good = np.flatnonzero(reliable[:, joint])
-        for before, after in zip(good[:-1], good[1:], strict=True):
-            gap = after - before - 1
-            if gap == 0 or gap > max_gap:
-                continue
-            weights = (np.arange(before + 1, after) - before) / (after - before)
-            start, end = keypoints[before, joint], keypoints[after, joint]
-            span = slice(before + 1, after)
-            was_missing = ~np.isfinite(keypoints[span, joint]).all(axis=1)
-            keypoints[span, joint] = start + weights[:, None] * (end - start)
-            conf = confidence[span, joint]
-            conf[was_missing] = min(confidence[before, joint], confidence[after, joint])
-            filled[span, joint] = True
-    return keypoints, confidence, filled
-
-
-def missing_runs(missing: np.ndarray) -> list[tuple[int, int]]:
-    """[(first, last)] inclusive frame ranges where `missing` (T,) is True."""
-    runs, start = [], None
-    for index, flag in enumerate(np.asarray(missing, dtype=bool)):
-        if flag and start is None:
-            start = index
-        elif not flag and start is not None:
-            runs.append((start, index - 1))
-            start = None
-    if start is not None:
-        runs.append((start, len(missing) - 1))
-    return runs
-
-
 def build_track(record: TrackRecord | None, num_frames: int, image_size: tuple[int, int], fps: float, *,
                 max_gap: int = 15, min_confidence: float = 0.3, source: str = "", detector: str = ""
                 ) -> Track2D:
@@ -437,7 +389,8 @@ def build_track(record: TrackRecord | None, num_frames: int, image_size: tuple[i
             if 0 <= frame < num_frames:
                 keypoints[frame], confidence[frame] = kp, conf
     detected = np.isfinite(keypoints).all(axis=2).any(axis=1)
-    keypoints, confidence, filled = fill_gaps(keypoints, confidence, max_gap=max_gap, min_confidence=min_confidence)
+    keypoints, confidence, filled = interpolate_short_gaps(keypoints, confidence, max_gap=max_gap,
+                                                          min_confidence=min_confidence)
     interpolated = ~detected & filled.any(axis=1)
     still_missing = ~np.isfinite(keypoints).all(axis=2).any(axis=1)
     low = np.isfinite(keypoints).all(axis=2) & (confidence < min_confidence) & ~filled

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from detectors.track import Track2D
-from pipeline.gaps import fill_missing
 from pipeline.settings import PipelineSettings
 from pstmo.errors import InputError
+from pstmo.gaps import hold_nearest
 from pstmo.skeleton import NUM_JOINTS
 
 ProgressCallback = Callable[[str, int, "int | None"], None]
@@ -313,7 +313,7 @@ class Pipeline:
              cancel: threading.Event | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Track2D -> ((T, 17, 3) metres root-relative camera frame, (T,) bool missing frames)."""
         try:
-            filled, missing = fill_missing(track.keypoints)
+            filled, missing = hold_nearest(track.keypoints)
         except ValueError:
             raise InputError(f"{track.source or 'video'}: nobody detected") from None
         lifter = self.lifter()
@@ -411,7 +411,7 @@ class Pipeline:
                 follow = step.target_id if step.target_id is not None else follow
                 keypoints = next((kp for pid, kp, _ in people if pid == follow), None)
                 if keypoints is not None and not np.isnan(keypoints).all():
-                    last_kp = keypoints if not np.isnan(keypoints).any() else fill_missing(
+                    last_kp = keypoints if not np.isnan(keypoints).any() else hold_nearest(
                         np.stack([last_kp if last_kp is not None else keypoints, keypoints]))[0][1]
                 latency = None
                 if last_kp is not None:  # frames before anyone is seen are not lifted

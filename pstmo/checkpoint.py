@@ -21,6 +21,7 @@ from torch import Tensor, nn
 
 from pstmo.atomic import write_atomically
 from pstmo.config import ModelConfig
+from pstmo.device import resolve_device
 from pstmo.errors import InputError
 from pstmo.model import PSTMO, PSTMOPretrain
 
@@ -366,12 +367,6 @@ def _read_header(json_path: Path) -> dict[str, Any]:
     return header
 
 
-def _resolve_device(device: str | torch.device) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 def load_checkpoint(
     path: str | os.PathLike[str],
     *,
@@ -389,7 +384,7 @@ def load_checkpoint(
     missing or unknown keys and wrong shapes.
     """
     path = Path(path)
-    target = _resolve_device(device)
+    target = resolve_device(device)
     if path.suffix.lower() in OFFICIAL_SUFFIXES:
         if frames is None or layers is None:
             raise InputError(f"{path}: an authors' checkpoint needs frames= and layers= (and channel=) to load")

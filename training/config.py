@@ -29,8 +29,12 @@ class TrainConfig:
     dataset: str = "h36m"  # h36m | 3dhp | bvh | tracks
     data_dir: str = "../shared/data/h36m"
     cameras: str | None = None  # H36M cameras JSON; default data_dir/h36m_cameras.json
-    input: str = "gt"  # gt | gt+noise | sh | cpn | detectron
+    input: str = "gt"  # gt | gt+noise | sh | cpn | detectron | mix (H36M: sh + gt with noise + virtual cameras)
     noise_px: float = 5.0
+    mix: dict[str, float] = field(default_factory=lambda: {"sh": 0.4, "gt": 0.3, "virtual": 0.3})
+    noise: dict[str, float] = field(default_factory=dict)  # DetectorNoise fields (input: mix)
+    virtual_cameras: dict[str, Any] = field(default_factory=dict)  # VirtualCameras fields (input: mix)
+    val_inputs: list[str] | None = None  # 2D inputs validated on; default [input] ([gt, sh] for mix)
     train_subjects: list[str] = field(default_factory=lambda: ["S1", "S5", "S6", "S7", "S8"])
     test_subjects: list[str] = field(default_factory=lambda: ["S9", "S11"])
     actions: list[str] | None = None
@@ -48,7 +52,10 @@ class TrainConfig:
     finetune_epochs: int | None = None
     batch_size: int = 160
     lr: float | None = None  # default: 7e-4 for P-STMO-S, 1e-3 otherwise
-    lr_decay: float = 0.97  # per epoch
+    lr_decay: float = 0.97  # per epoch (schedule: step)
+    schedule: str = "step"  # step: lr x lr_decay each epoch | cosine: warm-up then cosine to lr x min_lr_ratio
+    warmup_steps: int = 0
+    min_lr_ratio: float = 0.01
     max_steps_per_epoch: int | None = None
     lambda_all: float = 1.0  # weight of the all-frames MPJPE in Stage II
     temporal_mask_ratio: float = 0.8
@@ -136,6 +143,10 @@ def _coerce(key: str, value: Any, type_name: str, source: str) -> Any:
         if base.startswith("list"):
             if not isinstance(value, list):
                 raise ValueError("expected a list like [a, b]")
+            return value
+        if base.startswith("dict"):
+            if not isinstance(value, dict):
+                raise ValueError("expected a mapping like {a: 1, b: 2}")
             return value
     except (TypeError, ValueError) as exc:
         raise InputError(f"{source}: setting {key}={value!r}: {exc}") from exc

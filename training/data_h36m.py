@@ -165,7 +165,8 @@ def load_h36m(
 
     `actions` keeps only those actions (base names, e.g. 'Walking'); `max_sequences` keeps the first n
     (subject, action) pairs in sorted order (for tests); `cameras` keeps those camera indices (0-3).
-    3D targets are camera frame, root-relative metres; 2D inputs pixels.
+    3D targets are camera frame, root-relative metres; 2D inputs pixels. Clips with projected 2D (`gt`,
+    `gt+noise`) also carry their world-frame 3D (z up), for virtual cameras.
     """
     data_dir = Path(data_dir)
     if input_2d not in INPUTS:
@@ -220,6 +221,7 @@ def load_h36m(
                         subject=subject,
                         action=ACTION_NAMES.get(base, base),
                         camera=camera.id,
+                        pose_world=world[: len(pose_3d)] if views is None else None,
                     )
                 )
     if not sequences:

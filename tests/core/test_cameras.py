@@ -11,14 +11,13 @@ import pytest
 from pstmo.cameras import (
     Camera,
     camera_to_world,
-    image_coordinates,
     load_h36m_cameras,
-    normalize_screen_coordinates,
     project_to_2d,
     project_to_2d_linear,
     world_to_camera,
 )
 from pstmo.errors import InputError
+from pstmo.transforms import image_coordinates, normalize_screen_coordinates
 
 
 def _random_camera(rng: np.random.Generator, distortion: bool = True) -> Camera:

@@ -10,10 +10,10 @@ import pytest
 import torch
 
 import pstmo.lifter as lifter_module
-from pstmo.cameras import image_coordinates
 from pstmo.errors import InputError
 from pstmo.lifter import Lifter, window_indices
 from pstmo.skeleton import H36M_FLIP_PERMUTATION
+from pstmo.transforms import image_coordinates
 from tests.core.lifter_helpers import (  # noqa: F401 (single_thread is a fixture)
     IMAGE_SIZE,
     random_track,

@@ -1,11 +1,11 @@
-"""Identity tracking, target selection and gap filling on synthetic people."""
+"""Identity tracking and target selection on synthetic people (gap filling: tests/core/test_gaps.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from detectors.tracker import PeopleTracker, build_track, fill_gaps, missing_runs, parse_person, stitch_tracks
+from detectors.tracker import PeopleTracker, build_track, parse_person, stitch_tracks
 from pstmo.errors import InputError
 from tests.detectors.helpers import person_at
 
@@ -99,31 +99,6 @@ def test_streaming_target_sticks_to_its_choice_while_it_is_tracked():
     assert tracker.current_target("largest") == 0
     tracker.update(1, [person_at(100, 300, height=150), person_at(500, 300, height=300)])
     assert tracker.current_target("largest") == 0
-
-
-def test_short_gaps_are_interpolated_and_long_ones_left_missing():
-    frames = 30
-    keypoints = np.tile(np.arange(frames, dtype=np.float32)[:, None, None], (1, 17, 2))
-    confidence = np.full((frames, 17), 0.9, dtype=np.float32)
-    keypoints[5:8] = np.nan  # 3 frames: filled
-    keypoints[15:25] = np.nan  # 10 frames: too long
-    filled_kp, filled_conf, filled = fill_gaps(keypoints, confidence, max_gap=4, min_confidence=0.3)
-    assert np.allclose(filled_kp[5:8, :, 0], np.arange(5, 8)[:, None])
-    assert filled[5:8].all() and not filled[15:25].any()
-    assert np.isnan(filled_kp[15:25]).all()
-    assert missing_runs(np.isnan(filled_kp).all(axis=(1, 2))) == [(15, 24)]
-
-
-def test_low_confidence_joints_keep_their_confidence_and_are_bridged_like_gaps():
-    keypoints = np.zeros((10, 17, 2), dtype=np.float32)
-    keypoints[:, 3, 0] = np.arange(10) * 2.0
-    keypoints[4, 3] = [500.0, 500.0]  # a wild low-confidence guess
-    confidence = np.full((10, 17), 0.9, dtype=np.float32)
-    confidence[4, 3] = 0.05
-    out, out_conf, filled = fill_gaps(keypoints, confidence, max_gap=2, min_confidence=0.3)
-    assert out[4, 3].tolist() == [8.0, 0.0]
-    assert out_conf[4, 3] == pytest.approx(0.05)
-    assert filled[4, 3] and filled.sum() == 1
 
 
 def test_build_track_marks_interpolated_frames_long_gaps_and_low_confidence_joints():

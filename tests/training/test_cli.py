@@ -76,7 +76,7 @@ def test_evaluating_a_stage_one_checkpoint_is_refused(repo_root, h36m_dir, tmp_p
     assert main(["train", "pretrain", *args]) == 0
     code = main(["evaluate", "--checkpoint", str(out / "pretrain" / "best.json"), "--data", str(h36m_dir)])
     assert code == 1
-    assert "Stage II (lifter) checkpoint is needed" in capsys.readouterr().err
+    assert "Stage I (pre-training) checkpoint cannot lift" in capsys.readouterr().err
 
 
 def test_a_two_process_torchrun_job_trains_with_gloo_on_cpu(repo_root, h36m_dir, tmp_path):
