@@ -35,7 +35,8 @@ def children_cpu_seconds() -> float:
 
 def merged_config(recipe: Path) -> dict:
     base = yaml.safe_load((recipe.parent / "base.yaml").read_text()) or {}
-    return {**base, **(yaml.safe_load(recipe.read_text()) or {})}
+    changes = yaml.safe_load(recipe.read_text()) or {}
+    return {**base, **changes, "model": {**base.get("model", {}), **changes.get("model", {})}}
 
 
 def run_recipe(recipe: Path, runs: Path, every: int) -> dict:

@@ -51,7 +51,7 @@ def synthetic_sequences(count: int, length: int, seed: int = 0) -> list[PoseSequ
 def measure(config: TrainConfig, stage: int, steps: int, warmup: int) -> dict:
     import training.trainer as trainer_module
 
-    model_config = config.model_config()
+    model_config = config.model
     device = resolve_device(config.device)
 
     def fake_load(cfg, stg, mcfg, dev):
@@ -117,10 +117,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    config = TrainConfig(
-        preset=args.preset, frames=args.frames, channel=args.channel, layers=args.layers, batch_size=args.batch,
-        device=args.device, compile=args.compile, bf16=not args.no_bf16, tensorboard=False,
-    )
+    model = {"preset": args.preset, "frames": args.frames}
+    model.update({key: value for key, value in (("channel", args.channel), ("layers", args.layers)) if value})
+    config = TrainConfig.from_dict({"model": model, "batch_size": args.batch, "device": args.device,
+                                    "compile": args.compile, "bf16": not args.no_bf16, "tensorboard": False})
     results = [measure(config, int(stage), args.steps, args.warmup) for stage in args.stages.split(",")]
     device = "cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()) else "cpu"
     emit({

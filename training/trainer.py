@@ -90,7 +90,7 @@ def _pretrained_path(config: TrainConfig, out: str | Path | None) -> Path | None
 
 def build_model(config: TrainConfig, stage: int, out: str | Path | None = None) -> tuple[nn.Module, list[str]]:
     """A fresh Stage I / Stage II model; Stage II gets the Stage I encoder when `pretrained` is set."""
-    model_config = config.model_config()
+    model_config = config.model
     if stage == 1:
         return PSTMOPretrain(model_config), []
     model = PSTMO(model_config)
@@ -216,7 +216,7 @@ class Trainer:
         self.show_tqdm = show_tqdm and self.dist.is_main
         self.log = RunLog(self.run_dir if self.dist.is_main else None, stage,
                           tensorboard=config.tensorboard, progress=progress)
-        self.model_config = config.model_config()
+        self.model_config = config.model
         torch.manual_seed(config.seed + self.dist.rank)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.model, self.transferred = build_model(config, stage, out)
@@ -271,8 +271,8 @@ class Trainer:
             raise InputError(f"schedule '{c.schedule}': use step or cosine")
         if step < c.warmup_steps:
             return base * (step + 1) / c.warmup_steps
-        total = max(1, self.epochs * self.steps_per_epoch() - c.warmup_steps)
-        progress = min(1.0, (step - c.warmup_steps) / total)
+        last = self.epochs * self.steps_per_epoch() - 1  # the last step reaches the floor
+        progress = min(1.0, (step - c.warmup_steps) / max(1, last - c.warmup_steps))
         floor = base * c.min_lr_ratio
         return floor + (base - floor) * 0.5 * (1 + math.cos(math.pi * progress))
 
