@@ -54,3 +54,15 @@ def test_the_cosine_schedule_warms_up_then_decays_to_its_floor(tiny_config):
     assert rates[0] == pytest.approx(0.001) and rates[9] == pytest.approx(0.01)
     assert all(a >= b - 1e-12 for a, b in zip(rates[9:], rates[10:], strict=False))
     assert rates[-1] == pytest.approx(0.001)
+
+
+def test_a_run_can_start_from_a_trained_lifter_of_the_same_architecture(tiny_config, tmp_path):
+    first = train(tiny_config(pretrained=None, finetune_epochs=1, out_dir=str(tmp_path / "a")), 2)
+    config = tiny_config(pretrained=None, finetune_epochs=1, out_dir=str(tmp_path / "b"),
+                         init=str(first.best_checkpoint))
+    trainer = Trainer(config, 2)
+    trainer.log.close()
+    from pstmo.checkpoint import load_checkpoint
+
+    start = load_checkpoint(first.best_checkpoint).model.state_dict()
+    assert all(torch.equal(start[k], v) for k, v in trainer.model.state_dict().items())
