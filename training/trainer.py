@@ -90,16 +90,19 @@ def _pretrained_path(config: TrainConfig, out: str | Path | None) -> Path | None
 
 def build_model(config: TrainConfig, stage: int, out: str | Path | None = None) -> tuple[nn.Module, list[str]]:
     """A fresh Stage I / Stage II model; Stage II gets the Stage I encoder when `pretrained` is set, or all the
-    weights of a Stage II checkpoint of the same architecture when `init` is set."""
+    weights of a Stage II checkpoint of the same sizes when `init` is set (its window may differ: a causal
+    model can start from a centred one, s = 3 from s = 1)."""
     model_config = config.model
     if stage == 1:
         return PSTMOPretrain(model_config), []
     model = PSTMO(model_config)
     if config.init:
         start = load_checkpoint(config.init)
-        if start.stage != 2 or start.config != model_config:
-            raise InputError(f"{config.init}: init needs a Stage II checkpoint with the config's architecture "
-                             f"({model_config.to_dict()}), this one is stage {start.stage} {start.config.to_dict()}")
+        sizes = {key: value for key, value in model_config.to_dict().items() if key not in ("causal", "tds")}
+        theirs = {key: value for key, value in start.config.to_dict().items() if key not in ("causal", "tds")}
+        if start.stage != 2 or sizes != theirs:
+            raise InputError(f"{config.init}: init needs a Stage II checkpoint with the config's sizes "
+                             f"({sizes}), this one is stage {start.stage} {theirs}")
         model.load_state_dict(start.model.state_dict())
         return model, list(model.state_dict())
     source = _pretrained_path(config, out)
