@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pstmo.atomic import write_json_atomic
+from pstmo.atomic import check_output_folder, check_output_path, write_json_atomic
 from pstmo.errors import InputError
 from pstmo.skeleton import H36M_JOINTS
 
@@ -118,9 +118,8 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.sources import open_source
 
     person = parse_person(args.person)
-    folder = args.out.parent if str(args.out.parent) else Path(".")
-    if not folder.is_dir():  # fail before the (long) detection, not after
-        raise InputError(f"{args.out}: output folder {folder} does not exist")
+    check_output_path(args.out)  # fail before the (long) detection, not after
+    check_output_folder(args.out.parent, create=False)
     if args.max_gap < 0:
         raise InputError(f"--max-gap must be >= 0; got {args.max_gap}")
     options = detector_options(args)

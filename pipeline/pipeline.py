@@ -22,6 +22,7 @@ import numpy as np
 from detectors.track import Track2D
 from pipeline.gaps import fill_missing
 from pipeline.settings import PipelineSettings
+from pstmo.atomic import check_output_folder
 from pstmo.errors import InputError
 from pstmo.skeleton import NUM_JOINTS
 
@@ -239,6 +240,8 @@ class Pipeline:
         """Video (path or frame source) -> `PipelineResult`; writes result + exports to `out_dir` if given."""
         from pipeline.prefetch import PrefetchSource
 
+        if out_dir is not None:
+            check_output_folder(out_dir, create=False)  # fail before the long work, not after it
         stage_seconds: dict[str, float] = {}
         frames = PrefetchSource(open_frames(source, self.settings.max_frames))
         try:
@@ -348,8 +351,7 @@ class Pipeline:
         from motion import export
         from motion.result import save_result
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        out = check_output_folder(out_dir)
         stem = output_stem(result.summary.source)
         written: dict[str, str] = {}
         total = 1 + len(self.settings.exports)
@@ -504,7 +506,7 @@ class _VideoRecorder:
         import cv2
 
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        check_output_folder(self.path.parent)
         self.tmp = self.path.with_name(f".{self.path.stem}.tmp{self.path.suffix or '.mp4'}")
         self.size = (int(size[0]), int(size[1]))
         self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps or 30.0), self.size)
