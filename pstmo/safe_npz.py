@@ -40,8 +40,9 @@ MAX_HEADER_BYTES = 10_000
 ALLOWED = "NumPy arrays, dicts, lists, tuples, strings and numbers"
 
 
-class RefusedGlobal(pickle.UnpicklingError):
-    """A pickle asked for a Python object that data never needs (and that could run code)."""
+class Refused(pickle.UnpicklingError):
+    """An archive holds what data never needs and what could run code: a pickle asking for other Python
+    objects, or any pickle at all where plain arrays are expected."""
 
 
 class _NdarrayToken:
@@ -58,21 +59,21 @@ def _reconstruct(subtype: Any, shape: Any, typecode: Any) -> np.ndarray:
     """`numpy.core.multiarray._reconstruct(ndarray, (0,), b'b')`: the empty array `ndarray.__setstate__` fills."""
     if subtype is not _NDARRAY or not isinstance(shape, tuple) or any(
             not isinstance(n, int) or n != 0 for n in shape) or typecode not in (b"b", "b"):
-        raise RefusedGlobal("malformed NumPy array reconstruction")
+        raise Refused("malformed NumPy array reconstruction")
     return np.ndarray.__new__(np.ndarray, shape, np.int8)
 
 
 def _scalar(dtype: Any, data: Any = None) -> Any:
     """`numpy.core.multiarray.scalar(dtype, data)`: a NumPy scalar from its raw bytes (or the object itself)."""
     if not isinstance(dtype, np.dtype):
-        raise RefusedGlobal("malformed NumPy scalar")
+        raise Refused("malformed NumPy scalar")
     if dtype.hasobject:
         return data
     if not isinstance(data, (bytes, str)):
-        raise RefusedGlobal("malformed NumPy scalar")
+        raise Refused("malformed NumPy scalar")
     raw = data.encode("latin1") if isinstance(data, str) else data
     if len(raw) != dtype.itemsize:
-        raise RefusedGlobal("malformed NumPy scalar")
+        raise Refused("malformed NumPy scalar")
     return np.frombuffer(raw, dtype=dtype, count=1)[0]
 
 
@@ -80,21 +81,21 @@ def _frombuffer(buffer: Any, dtype: Any, shape: Any, order: Any) -> np.ndarray:
     """`numpy._core.numeric._frombuffer`: how pickle protocol 5 writes an array (its bytes in-band)."""
     if not isinstance(buffer, (bytes, bytearray, pickle.PickleBuffer)) or not isinstance(dtype, np.dtype) or \
             dtype.hasobject or not isinstance(shape, tuple) or order not in ("C", "F"):
-        raise RefusedGlobal("malformed NumPy array")
+        raise Refused("malformed NumPy array")
     return np.frombuffer(buffer, dtype=dtype).reshape(shape, order=order).copy(order=order)
 
 
 def _dtype(*args: Any) -> np.dtype:
     """`numpy.dtype(spec, align, copy)` with `spec` a type code such as 'i2', 'f8' or 'O8'."""
     if not args or not isinstance(args[0], str) or len(args) > 3:
-        raise RefusedGlobal("malformed NumPy dtype")
+        raise Refused("malformed NumPy dtype")
     return np.dtype(*args)
 
 
 def _latin1_bytes(text: Any, encoding: Any = "latin1") -> bytes:
     """`_codecs.encode(text, 'latin1')`: how pickle protocol 2 writes a bytes object."""
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
-        raise RefusedGlobal("malformed bytes")
+        raise Refused("malformed bytes")
     return text.encode("latin1")
 
 
@@ -116,16 +117,16 @@ class RestrictedUnpickler(pickle.Unpickler):
         try:
             return _GLOBALS[(module, name)]
         except KeyError:
-            raise RefusedGlobal(f"its pickle asks for {module}.{name}; data may only hold {ALLOWED}") from None
+            raise Refused(f"its pickle asks for {module}.{name}; data may only hold {ALLOWED}") from None
 
     def persistent_load(self, pid: Any) -> Any:
-        raise RefusedGlobal("its pickle refers to outside objects")
+        raise Refused("its pickle refers to outside objects")
 
 
 def restricted_load(stream: io.IOBase | bytes) -> Any:
     """Unpickle `stream` (a binary file or bytes), admitting only NumPy arrays and plain containers.
 
-    Raises `RefusedGlobal` for anything else and `pickle.UnpicklingError` / `EOFError` / `ValueError` for
+    Raises `Refused` for anything else and `pickle.UnpicklingError` / `EOFError` / `ValueError` for
     malformed data. Bytes pickled by Python 2 load as with `encoding="latin1"`.
     """
     if isinstance(stream, (bytes, bytearray, memoryview)):
@@ -175,7 +176,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, objects: bool)
         shape, fortran, dtype = _read_header(stream, member)
         if dtype.hasobject:
             if not objects:
-                raise ValueError(f"{member} holds Python objects (a pickle), which this file type never needs")
+                raise Refused(f"{member} holds Python objects (a pickle), which this file type never needs")
             array = restricted_load(stream)
             if not isinstance(array, np.ndarray):
                 raise ValueError(f"{member} does not hold an array")
@@ -231,7 +232,7 @@ def read_npz(path: str | os.PathLike, keys: Iterable[str] | None = None, *, opti
             return {name: _read_member(archive, infos[name], objects) for name in names}
     except InputError:
         raise
-    except RefusedGlobal as exc:
+    except Refused as exc:
         raise InputError(f"{path}: refused to load, {exc}") from None
     except MemoryError:
         raise InputError(f"{path}: too large to load into memory") from None
