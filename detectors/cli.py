@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
     from detectors import create_detector, detect_video
     from detectors.tracker import parse_person
-    from pipeline.sources import open_source
+    from pipeline.sources import open_source, short_read_message
 
     person = parse_person(args.person)
     check_output_path(args.out)  # fail before the (long) detection, not after
@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.out}: person {result.target_id} in {found}/{result.frames_read} frames "
           f"({int(track.interpolated.sum())} interpolated), {len(result.tracks)} people tracked, "
           f"{len(result.id_switches)} suspected ID switches")
-    if result.truncated:
-        print(f"warning: {track.source} ended after {result.frames_read} frames (file says more); "
-              "kept what was read", file=sys.stderr)
+    short_read = short_read_message(track.source, result.frames_read, source.frame_count)
+    if result.truncated and short_read:
+        print(f"warning: {short_read}", file=sys.stderr)
     return 0
