@@ -19,8 +19,8 @@ from typing import IO, Any
 from pstmo.errors import InputError
 
 _CAUSES = {
-    errno.EACCES: "permission denied (the folder is not writable)",
-    errno.EPERM: "permission denied (the folder is not writable)",
+    errno.EACCES: "permission denied: not writable",
+    errno.EPERM: "permission denied: not writable",
     errno.EROFS: "the file system is read-only",
     errno.ENOSPC: "the disk is full",
     errno.EDQUOT: "the disk quota is exceeded",
@@ -42,9 +42,17 @@ def describe_os_error(error: OSError) -> str:
     return cause
 
 
-def output_error(path: str | os.PathLike, error: OSError, what: str = "cannot write") -> InputError:
-    """An InputError `PATH: cannot write (the cause in words)` for an OS error met while writing `path`."""
-    return InputError(f"{path}: {what} ({describe_os_error(error)})")
+class OutputError(InputError):
+    """`PATH: cannot write (the cause in words)`: an output could not be written; `cause` is the words."""
+
+    def __init__(self, path: str | os.PathLike, cause: str, what: str = "cannot write") -> None:
+        super().__init__(f"{path}: {what} ({cause})")
+        self.path, self.cause = Path(path), cause
+
+
+def output_error(path: str | os.PathLike, error: OSError, what: str = "cannot write") -> OutputError:
+    """An `OutputError` `PATH: cannot write (the cause in words)` for an OS error met while writing `path`."""
+    return OutputError(path, describe_os_error(error), what)
 
 
 def _first_existing(folder: Path) -> Path:

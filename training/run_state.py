@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from pstmo.atomic import check_output_folder, output_error
+from pstmo.atomic import OutputError, check_output_folder, describe_os_error, output_error
 from pstmo.atomic import write_json_atomic as _write_json_atomic
 from pstmo.errors import InputError
 
@@ -106,9 +106,10 @@ def save_epoch(
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
-    except OSError as error:  # disk full, folder made read-only ...: the previous epoch stays intact
+    except (OSError, OutputError) as error:  # disk full, folder made read-only ...: the last epoch stays intact
         shutil.rmtree(tmp, ignore_errors=True)
-        raise output_error(final, error) from None
+        cause = error.cause if isinstance(error, OutputError) else describe_os_error(error)
+        raise OutputError(final, cause) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
