@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import io
+import math
 import os
 import pickle
 import zipfile
@@ -183,7 +184,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, objects: bool)
             if array.shape != shape:
                 raise ValueError(f"{member} holds shape {array.shape}, its header says {shape}")
             return array
-        count = int(np.prod(shape, dtype=np.int64))
+        count = math.prod(shape)  # Python integers: a lying shape cannot overflow
         size = count * dtype.itemsize
         if size > info.file_size:
             raise ValueError(f"{member} declares {size} bytes of data but holds at most {info.file_size}")

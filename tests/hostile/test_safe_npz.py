@@ -127,10 +127,11 @@ def test_files_that_are_not_archives_are_one_line_errors(tmp_path, content, prob
     assert str(error.value).startswith(str(path)) and "\n" not in str(error.value)
 
 
-def test_members_that_lie_about_their_size_or_are_cut_off_are_refused(tmp_path):
+@pytest.mark.parametrize("shape", [(10**9,), (2**40, 2**40), (2**32, 2**32, 2**32)])
+def test_members_that_lie_about_their_size_or_are_cut_off_are_refused(tmp_path, shape):
     path = tmp_path / "lying.npz"
     header = io.BytesIO()
-    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**9,)})
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": shape})
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("x.npy", header.getvalue() + b"\x00" * 80)
     with pytest.raises(InputError, match=r"lying\.npz.*x\.npy declares"):
