@@ -166,6 +166,18 @@ def _evaluate_case(name: str, make: Callable[[Path], Path], *words: str) -> Case
     return Case(build, *words)
 
 
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def _plain_h36m(folder: Path) -> Path:
+    """A harmless VideoPose3D-layout 3D file (so the camera file is what fails)."""
+    folder.mkdir(parents=True)
+    np.savez(folder / "data_3d_h36m.npz", positions_3d={"S9": {"Walking 1": np.zeros((20, 32, 3), np.float32)}})
+    return folder
+
+
 def _ragged_csv(path: Path) -> Path:
     from detectors.track_io import CSV_MAGIC, track_csv_header
 
@@ -251,6 +263,10 @@ CASES: dict[str, Case] = {
     "YAML config that asks for os.system": _config_case(
         "evil.yaml", "epochs: !!python/object/apply:os.system ['echo pwned > MARKER']\n", "YAML"),
     "YAML config that is a list": _config_case("list.yaml", "- 1\n- 2\n", "mapping"),
+    "YAML config nested 100000 deep": _config_case("deep.yaml", "[" * 100_000, "YAML"),
+    "camera JSON nested 100000 deep": Case(lambda tmp, ckpt, video: (
+        ["evaluate", "--checkpoint", str(ckpt), "--data", str(_plain_h36m(tmp / "data")),
+         "--cameras", str(_write(tmp / "cams.json", "[" * 100_000)), "--quiet"], "cams.json"), "camera"),
     "evaluation on a hostile H36M archive": _evaluate_case("data_3d_h36m.npz", corpus.hostile_h36m_folder, "refused"),
     "evaluation on a hostile 3DHP archive": _evaluate_case("data_test_3dhp.npz", corpus.hostile_3dhp_folder,
                                                            "refused"),
