@@ -7,14 +7,13 @@ import json
 import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 
 from detectors.cli import detector_options
 from pipeline.cli_process import add_model_options
 from pipeline.settings import PipelineSettings
-from pstmo.atomic import atomic_path
+from pstmo.atomic import atomic_path, check_output_folder
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
                                 checkpoint=args.checkpoint, device=args.device,
                                 flip=not args.no_flip, smoothing=args.smoothing, person=args.person,
                                 live_mode=args.mode, max_frames=args.max_frames)
+    if args.out:
+        check_output_folder(args.out, create=False)  # before the session, not after it
     source = open_live_source(args.source, _parse_size(args.size))
     cancel = threading.Event()
     latencies: list[float] = []
@@ -86,8 +87,7 @@ def run(args: argparse.Namespace) -> int:
                "latency_ms_p95": round(1000 * float(np.percentile(latencies, 95)), 1) if latencies else None,
                "record": args.record}
     if args.out and poses:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+        out = check_output_folder(args.out)
         order = sorted(poses)
         path = out / "live_poses.npz"
         with atomic_path(path, suffix=".npz") as tmp:

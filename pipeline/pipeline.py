@@ -21,6 +21,7 @@ import numpy as np
 
 from detectors.track import Track2D
 from pipeline.settings import PipelineSettings
+from pstmo.atomic import check_output_folder
 from pstmo.errors import InputError
 from pstmo.gaps import hold_nearest
 from pstmo.skeleton import NUM_JOINTS
@@ -53,15 +54,18 @@ class Summary:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    declared_frames: int | None = None  # frames the damaged video declares when fewer decoded, else None
 
     @property
     def fps_achieved(self) -> float:
         return self.frames / self.seconds if self.seconds > 0 else 0.0
 
     def line(self) -> str:
-        """One human-readable line."""
+        """One human-readable line ("read K of N frames" for a damaged video)."""
         who = f"person {self.person_id}" if self.person_id is not None else "one person"
-        return (f"{self.source}: {self.frames} frames, {self.people} {'person' if self.people == 1 else 'people'} "
+        count = (f"read {self.frames} of {self.declared_frames} frames" if self.declared_frames
+                 else f"{self.frames} frame{'' if self.frames == 1 else 's'}")
+        return (f"{self.source}: {count}, {self.people} {'person' if self.people == 1 else 'people'} "
                 f"tracked ({who} lifted), "
                 f"{self.missing_frames} missing, {self.interpolated_frames} interpolated, "
                 f"{self.fps_achieved:.1f} fps achieved ({self.seconds:.1f} s)")
@@ -71,7 +75,7 @@ class Summary:
                 "missing_frames": self.missing_frames, "interpolated_frames": self.interpolated_frames,
                 "id_switches": self.id_switches, "source_fps": self.source_fps, "seconds": self.seconds,
                 "fps_achieved": self.fps_achieved, "stage_seconds": self.stage_seconds, "outputs": self.outputs,
-                "warnings": self.warnings}
+                "warnings": self.warnings, "declared_frames": self.declared_frames}
 
 
 @dataclass
@@ -238,7 +242,10 @@ class Pipeline:
                 cancel: threading.Event | None = None) -> PipelineResult:
         """Video (path or frame source) -> `PipelineResult`; writes result + exports to `out_dir` if given."""
         from pipeline.prefetch import PrefetchSource
+        from pipeline.sources import short_read_message
 
+        if out_dir is not None:
+            check_output_folder(out_dir, create=False)  # fail before the long work, not after it
         stage_seconds: dict[str, float] = {}
         frames = PrefetchSource(open_frames(source, self.settings.max_frames))
         try:
@@ -283,10 +290,10 @@ class Pipeline:
             missing_frames=int(missing.sum()), interpolated_frames=int(np.asarray(track.interpolated).sum()),
             id_switches=len(getattr(detection, "id_switches", None) or []), source_fps=float(track.fps),
             seconds=0.0, stage_seconds=stage_seconds)
-        if getattr(detection, "truncated", False):
-            expected = getattr(frames, "frame_count", None)
-            summary.warnings.append(f"{name}: video breaks off after {detection.frames_read}"
-                                    + (f" of {expected}" if expected else "") + " frames (truncated file?)")
+        short_read = short_read_message(name, detection.frames_read, getattr(frames, "frame_count", None))
+        if getattr(detection, "truncated", False) and short_read:
+            summary.declared_frames = frames.frame_count
+            summary.warnings.append(short_read)
         if len(track) < 2:
             summary.warnings.append(f"{name}: only one frame; the 3D pose has no temporal context")
         result = PipelineResult(track=track, tracks=tracks, joints=joints,
@@ -348,8 +355,7 @@ class Pipeline:
         from motion import export
         from motion.result import save_result
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        out = check_output_folder(out_dir)
         stem = output_stem(result.summary.source)
         written: dict[str, str] = {}
         total = 1 + len(self.settings.exports)
@@ -504,7 +510,7 @@ class _VideoRecorder:
         import cv2
 
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        check_output_folder(self.path.parent)
         self.tmp = self.path.with_name(f".{self.path.stem}.tmp{self.path.suffix or '.mp4'}")
         self.size = (int(size[0]), int(size[1]))
         self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps or 30.0), self.size)

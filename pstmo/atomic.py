@@ -1,10 +1,13 @@
 """Atomic file writes: write a temporary file in the target's folder, then `os.replace` it onto the target.
 
-A reader never sees half a file, and an interrupted write leaves the old file (or none) in place.
+A reader never sees half a file, and an interrupted write leaves the old file (or none) in place. Every
+problem with where the output goes (a folder that cannot be written, a file in the way, a full disk) is an
+`InputError` naming the folder or file and the cause in words, never a bare `[Errno ...]`.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -15,6 +18,82 @@ from typing import IO, Any
 
 from pstmo.errors import InputError
 
+_CAUSES = {
+    errno.EACCES: "permission denied: not writable",
+    errno.EPERM: "permission denied: not writable",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EFBIG: "the file would be too large for this file system",
+    errno.ENOTDIR: "a file is in the way (part of the path is a file, not a folder)",
+    errno.EEXIST: "a file is in the way (not a folder)",
+    errno.EISDIR: "a folder is in the way",
+    errno.ENAMETOOLONG: "the name is too long",
+    errno.ENOENT: "the folder does not exist",
+    errno.EIO: "a device input/output error",
+}
+
+
+def describe_os_error(error: OSError) -> str:
+    """The cause of an OS error in words ("the disk is full"), without the `[Errno N]` prefix or the path."""
+    cause = _CAUSES.get(error.errno or -1)
+    if cause is None:
+        cause = (error.strerror or str(error) or type(error).__name__).lower()
+    return cause
+
+
+class OutputError(InputError):
+    """`PATH: cannot write (the cause in words)`: an output could not be written; `cause` is the words."""
+
+    def __init__(self, path: str | os.PathLike, cause: str, what: str = "cannot write") -> None:
+        super().__init__(f"{path}: {what} ({cause})")
+        self.path, self.cause = Path(path), cause
+
+
+def output_error(path: str | os.PathLike, error: OSError, what: str = "cannot write") -> OutputError:
+    """An `OutputError` `PATH: cannot write (the cause in words)` for an OS error met while writing `path`."""
+    return OutputError(path, describe_os_error(error), what)
+
+
+def _first_existing(folder: Path) -> Path:
+    current = folder
+    while not current.exists() and current != current.parent:
+        current = current.parent
+    return current
+
+
+def _probe_writable(folder: Path) -> None:
+    """Create and remove a scratch file in `folder`: the only test that also catches read-only mounts."""
+    try:
+        handle, scratch = tempfile.mkstemp(prefix=".pstmo-write-test.", dir=folder)
+    except OSError as error:
+        raise output_error(folder, error, "cannot write output here") from None
+    os.close(handle)
+    os.unlink(scratch)
+
+
+def check_output_folder(folder: str | os.PathLike, *, create: bool = True) -> Path:
+    """`folder` ready for outputs: created when missing (`create`), a folder, writable.
+
+    With `create=False` nothing is created: the folder, or the nearest existing folder above it, must be
+    writable (for a check before long work). InputError naming the folder and the cause otherwise.
+    """
+    folder = Path(folder) if str(folder) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder}: cannot write output here (a file is in the way, not a folder)")
+    if not create:
+        existing = _first_existing(folder)
+        if not existing.is_dir():
+            raise InputError(f"{folder}: cannot write output here ({existing} is a file, not a folder)")
+        _probe_writable(existing)
+        return folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise output_error(folder, error, "cannot create the output folder") from None
+    _probe_writable(folder)
+    return folder
+
 
 def check_output_path(path: str | os.PathLike, *, create_folder: bool = False) -> Path:
     """`path` as a Path; InputError when it names a folder or its folder is missing (unless created)."""
@@ -23,9 +102,11 @@ def check_output_path(path: str | os.PathLike, *, create_folder: bool = False) -
         raise InputError(f"{path}: is a folder, not a file name")
     folder = path.parent if str(path.parent) else Path(".")
     if create_folder:
-        folder.mkdir(parents=True, exist_ok=True)
+        check_output_folder(folder)
+    elif folder.exists() and not folder.is_dir():
+        raise InputError(f"{path}: cannot write, {folder} is a file, not a folder")
     elif not folder.is_dir():
-        raise InputError(f"{path}: folder {folder} does not exist")
+        raise InputError(f"{path}: output folder {folder} does not exist")
     return path
 
 
@@ -43,12 +124,18 @@ def atomic_path(path: str | os.PathLike, *, create_folder: bool = False, suffix:
     writer insists on (e.g. ".npz").
     """
     path = check_output_path(path, create_folder=create_folder)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent)
+    except OSError as error:
+        raise output_error(path.parent, error, "cannot write output here") from None
     os.close(handle)
     try:
         yield Path(temporary)
         os.chmod(temporary, _default_file_mode())  # mkstemp makes 0600; a new file normally gets 0666 & ~umask
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise output_error(path, error) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -55,8 +55,8 @@ def load_h36m_cameras(path: str | Path) -> dict[str, list[Camera]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise InputError(f"{path}: camera file not found") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable camera JSON file ({exc})") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"{path}: not a readable camera JSON file ({exc})") from None
     subjects = data.get("cameras") if isinstance(data, dict) else None
     if not isinstance(subjects, dict):
         raise InputError(f"{path}: no 'cameras' object (subject -> list of cameras)")

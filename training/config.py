@@ -173,8 +173,8 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None) -> 
             raise InputError(f"{path}: config file not found")
         try:
             loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise InputError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+        except (yaml.YAMLError, RecursionError) as exc:  # RecursionError: nesting thousands of levels deep
+            raise InputError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{path}: cannot read ({exc})") from exc
         if loaded is None:

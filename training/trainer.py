@@ -172,14 +172,16 @@ def load_data(config: TrainConfig, stage: int, model_config: ModelConfig, device
     kwargs = dict(frames=model_config.frames, tds=model_config.tds, causal=model_config.causal, device=device)
     has_test = config.dataset != "tracks"
     if stage == 2:
+        if config.input == "mix":
+            train: WindowDataset | MixedBatches = _mixed_batches(config, stage, model_config, device)
+        else:
+            train_sequences = load_split(config, "train")
+            if any(s.pose_3d is None for s in train_sequences):
+                raise InputError(f"{config.data_dir}: Stage II needs 3D poses; unlabelled data serves Stage I only")
+            train = WindowDataset(train_sequences, every=config.train_every, **kwargs)
         val_sets = ({name: load_split(config, "test", input_2d=name) for name in validation_inputs(config)}
                     if has_test else {})
-        if config.input == "mix":
-            return _mixed_batches(config, stage, model_config, device), None, val_sets
-        train_sequences = load_split(config, "train")
-        if any(s.pose_3d is None for s in train_sequences):
-            raise InputError(f"{config.data_dir}: Stage II needs 3D poses; unlabelled data serves Stage I only")
-        return WindowDataset(train_sequences, every=config.train_every, **kwargs), None, val_sets
+        return train, None, val_sets
     if config.input == "mix":
         train = _mixed_batches(config, stage, model_config, device)
         val_input = "gt"

@@ -70,8 +70,9 @@ def test_a_truncated_video_is_processed_up_to_where_it_breaks_off_with_a_warning
     code, out, err = run_cli(capsys, str(path), "--out", str(tmp_path / "out"), "--checkpoint",
                              str(centred_checkpoint), "--export", "json", "--quiet")
     assert code == 0, err
-    assert "truncated" in err and "cut.mp4" in err
-    assert 0 < len(json.loads((tmp_path / "out" / "cut.json").read_text())["joints"]) < 230
+    frames = len(json.loads((tmp_path / "out" / "cut.json").read_text())["joints"])
+    assert 0 < frames < 230
+    assert f"cut.mp4: read {frames} of 230 frames" in err and f"read {frames} of 230 frames" in out
 
 
 def test_a_one_frame_video_gives_a_one_frame_result(capsys, tmp_path, sample_video, centred_checkpoint):
