@@ -9,9 +9,10 @@ from pipeline.gaps import fill_missing
 from pipeline.settings import PipelineSettings, parse_exports, parse_person
 
 
-def test_person_is_largest_or_an_integer_id():
-    assert parse_person("largest") == "largest"
-    assert parse_person(" 3 ") == 3
+def test_person_is_a_rule_or_an_integer_id_written_as_on_the_video():
+    assert PipelineSettings().person == "main"
+    assert parse_person("largest") == "largest" and parse_person("auto") == "main"
+    assert parse_person(" 3 ") == 3 and parse_person("#0") == 0
     with pytest.raises(ValueError, match="person"):
         parse_person("bob")
 
