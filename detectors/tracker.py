@@ -333,26 +333,22 @@ def select_target(tracks: dict[int, TrackRecord], person: str | int = "main") ->
 
 
 def describe_target(tracks: dict[int, TrackRecord], target: int | None, person: str | int, frames: int) -> str:
-    """One line saying whom `select_target` chose and why, e.g. "#0 (the main person: seen in 191 of 230
-    frames, 402 px tall; #2: 160 frames, 436 px)"; the runner-up is named when there is one."""
+    """One line saying whom `select_target` chose and why, e.g. "#0 followed: seen in 191 of 230 frames at
+    402 px, the most height x time of anyone (next: #2, 160 frames at 436 px)"."""
     if target is None or target not in tracks:
         return "nobody to follow"
     rule = parse_person(person)
     chosen = tracks[target]
-
-    def seen(record: TrackRecord) -> str:
-        return f"{record.length} frames, {record.median_height:.0f} px"
-
+    seen = f"seen in {chosen.length} of {frames} frames at {chosen.median_height:.0f} px"
     if isinstance(rule, int):
-        return f"#{target} (chosen by id: seen in {chosen.length} of {frames} frames)"
-    why = {"main": "the main person: largest height x frames seen", "largest": "the tallest steady person",
+        return f"#{target} followed: chosen by id, {seen}"
+    why = {"main": "the most height x time of anyone", "largest": "the tallest person seen steadily",
            "longest": "seen in the most frames"}[rule]
-    text = (f"#{target} ({why}: seen in {chosen.length} of {frames} frames, "
-            f"{chosen.median_height:.0f} px tall")
+    text = f"#{target} followed: {seen}, {why}"
     others = sorted((r for t, r in tracks.items() if t != target and r.length > 0), key=main_score, reverse=True)
     if others:
-        text += f"; next #{others[0].track_id}: {seen(others[0])}"
-    return text + ")"
+        text += f" (next: #{others[0].track_id}, {others[0].length} frames at {others[0].median_height:.0f} px)"
+    return text
 
 
 # ---------------------------------------------------------------------------------------- stitching

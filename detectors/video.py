@@ -125,8 +125,9 @@ def detect_video(source, detector: Detector, *, person: str | int = "main", max_
     """Detect and track everyone in `source` (a `pipeline.sources.FrameSource`), then build the chosen
     person's `Track2D` with gaps up to `max_gap` frames interpolated.
 
-    person: "main" | "largest" | "longest" | track ID (see `select_target`). progress(done, total) is called after every frame; `cancel`
-    (an Event or a callable returning True) stops early and returns what was found so far (cancelled=True).
+    person: "main" | "largest" | "longest" | track ID (see `select_target`; the track's
+    `extra["target_reason"]` says why). progress(done, total) is called after every frame; `cancel` (an Event
+    or a callable returning True) stops early and returns what was found so far (cancelled=True).
     stitch: join tracks of one person lost for a moment and found again under a new ID (`stitch_tracks`).
     Raises InputError when nobody is detected in the whole source, or for an unknown person ID.
     """

@@ -105,7 +105,7 @@ def test_the_default_main_person_weighs_frames_seen_as_well_as_size():
     assert tracker.select_target("main") == always
     assert tracker.select_target("largest") == tall, "the old rule is still there by name"
     reason = describe_target(tracker.tracks, always, "main", 100)
-    assert reason.startswith("#0 (the main person") and "100 of 100 frames" in reason and "#1: 66 frames" in reason
+    assert reason.startswith("#0 followed: seen in 100 of 100 frames") and "(next: #1, 66 frames" in reason
 
 
 def test_an_id_may_be_written_as_shown_on_the_video():
