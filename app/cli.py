@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     window.show()
     exit_code = {"code": 0}
 
+    shot = {"taken": False}
+
     def finish(ok: bool) -> None:
         if not ok:
             exit_code["code"] = 1
@@ -60,14 +62,23 @@ def run(args: argparse.Namespace) -> int:
                 print(f"error: {window.last_error}", file=sys.stderr)
         if ok and window.result is not None:
             index = args.frame if args.frame is not None else window.best_frame()
+            if args.screenshot:  # the frame is decoded in the background: shoot once it is on screen
+                window.frame_shown.connect(lambda shown: shown == index and QtCore.QTimer.singleShot(
+                    300, _shoot_and_maybe_exit))
+                QtCore.QTimer.singleShot(15_000, _shoot_and_maybe_exit)  # decoding failed: shoot anyway
             window.timeline.set_index(index)
             window.show_frame(index)
+            if args.screenshot:
+                return
         if args.screenshot:
-            QtCore.QTimer.singleShot(300, lambda: _shoot_and_maybe_exit())
+            QtCore.QTimer.singleShot(300, _shoot_and_maybe_exit)
         elif args.exit_when_done:
             QtCore.QTimer.singleShot(0, app.quit)
 
     def _shoot_and_maybe_exit() -> None:
+        if shot["taken"]:
+            return
+        shot["taken"] = True
         path = window.save_screenshot(args.screenshot)
         print(f"screenshot: {path}")
         if args.exit_when_done:
