@@ -123,10 +123,10 @@ class SettingsDialog(QtWidgets.QDialog):
         for key, edit in self.mmpose_fields.items():
             filter_text = ("MMPose configs (*.py)" if "config" in key else "Weights (*.pth)") + ";;All files (*)"
             mm_form.addRow(labels[key], _path_row(edit, labels[key], filter_text))
-        self.checkpoint = CheckpointRow(settings.checkpoint or "", "empty: the shipped lifter",
-                                        f"Empty: the shipped lifter ({_short(default_checkpoint())}).")
-        self.live_checkpoint = CheckpointRow(settings.live_checkpoint or "", "empty: the shipped live model",
-                                             "Empty: the shipped causal model for live mode "
+        self.checkpoint = CheckpointRow(settings.checkpoint or "", "a Stage II checkpoint (.json), or empty",
+                                        f"Empty, so the shipped lifter is used ({_short(default_checkpoint())}).")
+        self.live_checkpoint = CheckpointRow(settings.live_checkpoint or "", "a Stage II checkpoint (.json), or empty",
+                                             "Empty, so live mode uses the shipped causal model "
                                              f"({_short(default_live_checkpoint())}).")
         self.device = QtWidgets.QComboBox()
         self.device.addItems(("auto", "cpu", "cuda"))
@@ -308,7 +308,7 @@ class ExportDialog(QtWidgets.QDialog):
                  stem: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(720)
         self.folder = QtWidgets.QLineEdit(folder)
         self.formats = {fmt: QtWidgets.QCheckBox(fmt.upper()) for fmt in EXPORT_FORMATS}
         for fmt, box in self.formats.items():
@@ -316,11 +316,11 @@ class ExportDialog(QtWidgets.QDialog):
             box.setToolTip(FORMAT_TIPS.get(fmt, ""))
         self.world = QtWidgets.QCheckBox("World frame (floor at 0, up axis vertical)")
         self.world.setChecked(settings.world)
-        self.root = QtWidgets.QCheckBox("Include the root trajectory (the person moves through the scene)")
+        self.root = QtWidgets.QCheckBox("Include the root trajectory (moves through the scene, not in place)")
         self.root.setChecked(settings.root_trajectory)
         self.foot_lock = QtWidgets.QCheckBox("Lock feet in contact with the floor (less foot sliding)")
         self.foot_lock.setChecked(settings.foot_lock)
-        self.constant_bones = QtWidgets.QCheckBox("Constant bone lengths (a rigid skeleton, as BVH rigs expect)")
+        self.constant_bones = QtWidgets.QCheckBox("Constant bone lengths (a rigid skeleton for BVH rigs)")
         self.constant_bones.setChecked(settings.constant_bones)
         self.smoothing = smoothing_combo(settings.smoothing)
         self.up = QtWidgets.QComboBox()

@@ -76,7 +76,7 @@ class ShortcutsDialog(QtWidgets.QDialog):
     def __init__(self, menu_bar: QtWidgets.QMenuBar, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard and mouse shortcuts")
-        self.resize(560, 600)
+        self.resize(520, 800)
         rows = [(what, keys) for _, what, keys in shortcut_rows(menu_bar)] + list(MOUSE_SHORTCUTS)
         self.table = QtWidgets.QTableWidget(len(rows), 2)
         self.table.setHorizontalHeaderLabels(["Action", "Shortcut"])

@@ -50,8 +50,9 @@ ORBIT_DEGREES_PER_PIXEL = 0.4
 DISTANCE_RANGE = (0.6, 40.0)
 """Metres from the camera to the point it looks at (wheel zoom is clamped to this)."""
 HOME_ELEVATION, HOME_AZIMUTH = 12.0, -75.0
-FILL = 0.7
+FILL = 0.6
 """Share of the view the subject fills after framing."""
+EMPTY_CAPTION = "The 3D pose appears here when a video is processed"
 
 
 class OrbitView(gl.GLViewWidget):
@@ -114,7 +115,7 @@ class SkeletonView(QtWidgets.QWidget):
         self._live_trail: list[np.ndarray] = []
         self.current_index: int | None = None
         self.current_pose: np.ndarray | None = None  # (17, 3) display frame, the drawn live pose
-        self.set_caption("")
+        self.set_caption(EMPTY_CAPTION)
 
     def set_caption(self, text: str) -> None:
         """`text` (e.g. the coordinate frame) under the legend, top-left of the view."""
@@ -149,28 +150,39 @@ class SkeletonView(QtWidgets.QWidget):
         self.view.update()
 
     def _framing(self) -> tuple[QtGui.QVector3D, float]:
-        """(look-at point, camera distance) that fit the subject in about `FILL` of the view."""
+        """(look-at point, camera distance) that fit the subject in about `FILL` of the view: with Follow root
+        the person (their hips in the middle, sized by their typical extent over the clip), else the box around
+        the whole motion."""
         if self._motion is not None and len(self._motion):
             poses = self._motion
-            if self.follow_root and self.current_index is not None:
-                poses = self._motion[self.current_index: self.current_index + 1]
         elif self.current_pose is not None:
             poses = self.current_pose[None]
         else:
             return QtGui.QVector3D(0, 0, 0.9), 2.8
-        points = poses.reshape(-1, 3)
-        points = points[np.isfinite(points).all(axis=1)]
-        if not len(points):
+        finite = np.isfinite(poses).all(axis=2).all(axis=1)
+        if not finite.any():
             return QtGui.QVector3D(0, 0, 0.9), 2.8
-        low, high = points.min(axis=0), points.max(axis=0)
-        height = max(float(high[2]), 1.0)  # from the floor up, at least a metre
-        width = max(float(np.hypot(*(high[:2] - low[:2]))), 0.6)  # across the ground, any direction
+        poses = poses[finite]
+        follow = self.follow_root and self.current_index is not None and self._motion is not None
+        if follow or self._motion is None:
+            extent = poses.max(axis=1) - poses.min(axis=1)  # (T, 3) each pose's own box
+            height = float(np.percentile(extent[:, 2], 95))
+            width = float(np.percentile(np.hypot(extent[:, 0], extent[:, 1]), 95))
+            pose = self._motion[self.current_index] if follow else poses[-1]
+            root = pose[H36M_ROOT] if np.isfinite(pose[H36M_ROOT]).all() else poses[-1, H36M_ROOT]
+            centre = QtGui.QVector3D(float(root[0]), float(root[1]), float(root[2]))
+        else:
+            points = poses.reshape(-1, 3)
+            low, high = points.min(axis=0), points.max(axis=0)
+            height = float(high[2] - min(low[2], 0.0))
+            width = float(np.hypot(*(high[:2] - low[:2])))
+            middle = (low + high) / 2
+            centre = QtGui.QVector3D(float(middle[0]), float(middle[1]), (float(high[2]) + min(float(low[2]), 0)) / 2)
+        height, width = max(height, 1.0), max(width, 0.6)
         aspect = self.view.height() / max(self.view.width(), 1)
         view_width = 2 * np.tan(np.radians(self.view.opts["fov"] / 2))  # per metre of distance
         distance = max(height / (FILL * view_width * aspect), width / (FILL * view_width))
-        centre = (low + high) / 2
-        return (QtGui.QVector3D(float(centre[0]), float(centre[1]), height / 2),
-                float(np.clip(distance, 1.5, DISTANCE_RANGE[1])))
+        return centre, float(np.clip(distance, 1.5, DISTANCE_RANGE[1]))
 
     # ------------------------------------------------------------------------------------------ data
 
@@ -184,7 +196,7 @@ class SkeletonView(QtWidgets.QWidget):
             self.current_index = None
             for item in (self.trail, self.bones, self.joints):
                 item.setVisible(False)
-            self.set_caption("")
+            self.set_caption(EMPTY_CAPTION)
             return
         display = to_display(np.asarray(joints), frame)
         self.set_caption({"camera": "camera frame (floor = lowest joint)", "world_y_up": "world frame, metres",
@@ -252,8 +264,7 @@ class SkeletonView(QtWidgets.QWidget):
             self.trail.setVisible(False)
         if self.follow_root:
             root = pose[H36M_ROOT]
-            centre = self.view.opts["center"]
-            self.view.opts["center"] = QtGui.QVector3D(float(root[0]), float(root[1]), centre.z())
+            self.view.opts["center"] = QtGui.QVector3D(float(root[0]), float(root[1]), float(root[2]))
             self._move_grid(root)
         elif self._motion is not None:
             self._move_grid(np.asarray([self.view.opts["center"].x(), self.view.opts["center"].y(), 0.0]))
