@@ -256,8 +256,13 @@ class TrainingDialog(QtWidgets.QDialog):
     def stage_number(self) -> int:
         return STAGE_NUMBERS[self.stage.currentData()]
 
+    def run_folder(self) -> Path:
+        """The run folder; a relative one is relative to the project folder, as for the training process."""
+        folder = Path(self.out_dir.text().strip()).expanduser()
+        return folder if folder.is_absolute() else REPO_ROOT / folder
+
     def stage_dir(self) -> Path:
-        return Path(self.out_dir.text().strip()) / self.stage.currentData()
+        return self.run_folder() / self.stage.currentData()
 
     def _stage_changed(self) -> None:
         self.used_banner.setVisible(False)
@@ -271,7 +276,7 @@ class TrainingDialog(QtWidgets.QDialog):
         epochs = used_run(self.stage_dir())
         if not resume and epochs is not None and arguments is None:
             name = "Stage I" if self.stage_number == 1 else "Stage II"
-            self._new_folder = fresh_folder(Path(self.out_dir.text().strip()))
+            self._new_folder = fresh_folder(self.run_folder())
             self.used_text.setText(f"{self.stage_dir()} already holds a {name} run ({epochs} epochs done). "
                                    f"Resume it, or start afresh in {self._new_folder}?")
             self.used_new.setText(f"Start in {self._new_folder.name}")
@@ -306,7 +311,7 @@ class TrainingDialog(QtWidgets.QDialog):
         if answer == "resume":
             self.start(resume=True)
         elif answer == "new":
-            old = Path(self.out_dir.text().strip())
+            old = self.run_folder()
             pretrained = old / "pretrain" / "best.json"
             if self.stage_number == 2 and pretrained.is_file() and "pretrained=" not in self.overrides.text():
                 # Stage II starts from the Stage I encoder of the old folder (the new one has none)
@@ -357,7 +362,9 @@ class TrainingDialog(QtWidgets.QDialog):
             self.status.setText(f"Stage I finished: the pre-trained encoder is in {self.stage_dir()}. Stage I "
                                 "cannot lift by itself; Stage II (selected now) fine-tunes it into a lifter: press "
                                 "Start.")
+            self.stage.blockSignals(True)  # the Stage I curves stay in view
             self.stage.setCurrentIndex(self.stage.findData("finetune"))
+            self.stage.blockSignals(False)
             return
         checkpoint = self.newest_checkpoint()
         if not checkpoint:
@@ -392,7 +399,7 @@ class TrainingDialog(QtWidgets.QDialog):
             path = path if path.is_absolute() else REPO_ROOT / path
             if path.is_file():
                 return str(path)
-        best = Path(self.out_dir.text().strip()) / STAGE_FOLDERS[2] / "best.json"
+        best = self.run_folder() / STAGE_FOLDERS[2] / "best.json"
         return str(best) if best.is_file() else None
 
     # ------------------------------------------------------------------------------------------ log
