@@ -61,10 +61,13 @@ class FrameLoader(QtCore.QObject):
             return self._cache.get(int(index))
 
     def close(self, wait_s: float = 2.0) -> None:
+        """Stops the decoding thread; waits at most `wait_s` (0: not at all, it ends after its current frame)."""
         with self._wake:
             self._closed = True
             self._wake.notify()
-        if threading.current_thread() is not self._thread:
+        with self._cache_lock:
+            self._cache.clear()
+        if wait_s > 0 and threading.current_thread() is not self._thread:
             self._thread.join(wait_s)
 
     def _run(self) -> None:
@@ -89,6 +92,8 @@ class FrameLoader(QtCore.QObject):
                 if image is None:
                     continue
                 image = _shrink(image)
+                if self._closed:
+                    return
                 with self._cache_lock:
                     self._cache[index] = image
                     while len(self._cache) > CACHE_FRAMES:

@@ -358,7 +358,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.store.add_recent(str(Path(path).resolve()))
         self._fill_recent_menu()
         if self.frames is not None:
-            self.frames.close(wait_s=0.5)
+            self.frames.close(wait_s=0)
         self.frames = FrameLoader(self.video_path, self)
         self.frames.frameReady.connect(self._on_frame_ready)
         motion = result.motion
@@ -423,7 +423,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.result = None
         self.video_path = None
         if self.frames is not None:
-            self.frames.close(wait_s=0.5)
+            self.frames.close(wait_s=0)
             self.frames = None
         self.timeline.set_range(0, 30.0)
         self.skeleton_view.set_motion(None)

@@ -322,11 +322,13 @@ class TrainingDialog(QtWidgets.QDialog):
             self.status.setText("Idle")
 
     def cancel(self) -> None:
+        """Asks the training process to stop (SIGTERM: it stops at the next batch); kills it if it has not
+        stopped 5 s later. Never waits on the GUI thread."""
         if self.running:
             self._cancelled = True
+            self.status.setText("Stopping...")
             self.process.terminate()
-            if not self.process.waitForFinished(3000):
-                self.process.kill()
+            QtCore.QTimer.singleShot(5000, lambda: self.running and self.process.kill())
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)

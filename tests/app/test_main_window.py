@@ -400,3 +400,16 @@ def test_opening_a_webcam_that_is_not_there_shows_a_readable_message(window, mon
     window.open_webcam_dialog()
     assert window.last_error and "webcam" in window.last_error
     assert window.live_worker is None
+
+
+def test_the_gui_thread_never_waits_long_on_open_scrub_or_export(window, qtbot, grey_video, tmp_path):
+    def took(call) -> float:
+        start = time.perf_counter()
+        call()
+        return time.perf_counter() - start
+
+    assert took(lambda: window.open_video(str(grey_video))) < 0.1, "models load in the worker"
+    qtbot.waitUntil(lambda: window.result is not None and window.worker is None, timeout=60_000)
+    assert max(took(lambda i=i: window.timeline.set_index(i)) for i in (19, 0, 10, 3, 15)) < 0.1
+    assert took(lambda: window.export(str(tmp_path / "out"))) < 0.1
+    qtbot.waitUntil(lambda: bool(window.last_export), timeout=30_000)
