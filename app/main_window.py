@@ -343,7 +343,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status_text.setText(f"{Path(self.video_path).name}: {s.frames} frames, {people}"
                                  + (f". {reason}" if reason else "")
                                  + (f". {s.missing_frames} frames without the person (3D held)"
-                                    if s.missing_frames else ""))
+                                    if s.missing_frames else "")
+                                 + "".join(f". Warning: {w}" for w in s.warnings))
         self.status_text.setToolTip(s.line() + (f"\n{reason}\nChange who is followed in Edit > Settings > "
                                                 "Target person." if reason else ""))
         self.fps_label.setText(f"{s.fps_achieved:.1f} fps processed")

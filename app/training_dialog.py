@@ -229,6 +229,8 @@ class TrainingDialog(QtWidgets.QDialog):
         for edit in (self.out_dir, self.overrides):
             edit.textEdited.connect(lambda _: self.used_banner.setVisible(False))
         self.stage.currentIndexChanged.connect(self._stage_changed)
+        self._kill_timer = QtCore.QTimer(self, singleShot=True, interval=5000)  # dies with the dialog
+        self._kill_timer.timeout.connect(lambda: self.running and self.process.kill())
         self.poll = QtCore.QTimer(self)
         self.poll.setInterval(500)
         self.poll.timeout.connect(self.poll_log)
@@ -328,7 +330,7 @@ class TrainingDialog(QtWidgets.QDialog):
             self._cancelled = True
             self.status.setText("Stopping...")
             self.process.terminate()
-            QtCore.QTimer.singleShot(5000, lambda: self.running and self.process.kill())
+            self._kill_timer.start()
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
