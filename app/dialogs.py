@@ -109,12 +109,11 @@ class SettingsDialog(QtWidgets.QDialog):
         options = settings.detector_options if settings.detector == "mmpose" else {}
         self.mmpose_fields = {key: QtWidgets.QLineEdit(str(options.get(key) or "")) for key in
                               ("pose_config", "pose_checkpoint", "det_config", "det_checkpoint")}
-        self.mmpose_fields["pose_config"].setPlaceholderText("config .py, or a model-zoo name (default: human)")
-        self.mmpose_fields["pose_checkpoint"].setPlaceholderText(".pth weights (empty: downloaded with the name)")
-        self.mmpose_fields["det_config"].setPlaceholderText("person detector config (default: RTMDet human)")
-        self.mmpose_fields["det_checkpoint"].setPlaceholderText(".pth weights of the person detector")
+        self.mmpose_fields["pose_config"].setPlaceholderText("config .py or model-zoo name (default: human)")
+        self.mmpose_fields["pose_checkpoint"].setPlaceholderText(".pth (optional with a zoo name)")
+        self.mmpose_fields["det_config"].setPlaceholderText("person detector config (optional)")
+        self.mmpose_fields["det_checkpoint"].setPlaceholderText("person detector .pth (optional)")
         self.mmpose_hint = QtWidgets.QLabel()
-        self.mmpose_hint.setWordWrap(True)
         self.mmpose_box = QtWidgets.QGroupBox("MMPose model")
         mm_form = QtWidgets.QFormLayout(self.mmpose_box)
         mm_form.addRow(self.mmpose_hint)
@@ -145,6 +144,7 @@ class SettingsDialog(QtWidgets.QDialog):
         self.errors: dict[str, QtWidgets.QLabel] = {key: _error_label() for key in ("detector", "person")}
 
         form = QtWidgets.QFormLayout(self)
+        form.setSizeConstraint(QtWidgets.QLayout.SetMinimumSize)  # grows when the MMPose fields appear
         form.addRow("2D detector", self.detector)
         form.addRow("", self.errors["detector"])
         form.addRow(self.mmpose_box)
@@ -210,10 +210,9 @@ class SettingsDialog(QtWidgets.QDialog):
             self.mmpose_box.setVisible(mmpose)
             QtCore.QTimer.singleShot(0, self.adjustSize)
         if mmpose:
-            self.mmpose_hint.setText("Top-down COCO-17 body model: a config file and its checkpoint, or a model-zoo "
-                                     "name (downloads once when online)." if mmpose_installed() else
-                                     "MMPose is not installed here. Install it with `make mmpose` (builds mmcv, "
-                                     "about 15 minutes), then fill in its model.")
+            installed = mmpose_installed()  # if not, the error under the detector says how to install it
+            self.mmpose_hint.setText("A top-down COCO-17 body model: config + checkpoint, or a model-zoo name."
+                                     if installed else "Not installed here: `make mmpose` installs it.")
         problems = self.problems()
         for key, label in self.errors.items():
             label.setText(problems.get(key, ""))
