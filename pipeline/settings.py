@@ -41,8 +41,9 @@ def default_live_checkpoint() -> Path | None:
 
 
 PERSON_RULES: tuple[str, ...] = ("main", "largest", "longest")
-"""Who is followed when no id is given (`detectors.tracker.select_target`): "main" (default: box height x
-frames seen), "largest" (tallest person seen steadily), "longest" (seen in the most frames)."""
+"""Who is followed when no id is given: "main" (default: box height x frames seen), "largest" (tallest person
+seen steadily), "longest" (seen in the most frames). The same names as `detectors.tracker.PERSON_RULES` (not
+imported here: settings stay free of the tracker's scipy import), where `select_target` applies them."""
 
 
 def parse_person(text: str | int) -> str | int:

@@ -91,3 +91,10 @@ def test_live_causal_mode_uses_the_shipped_causal_model_unless_one_is_chosen(mon
     assert settings.resolved_checkpoint(live=True).name == "mine.json"
     settings.live_checkpoint = "my_causal.json"
     assert settings.resolved_checkpoint(live=True).name == "my_causal.json"
+
+
+def test_the_person_rules_are_the_trackers():
+    from detectors.tracker import PERSON_RULES
+    from pipeline.settings import PERSON_RULES as SETTINGS_RULES
+
+    assert SETTINGS_RULES == PERSON_RULES
