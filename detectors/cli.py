@@ -46,8 +46,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path,
                         help="output file: .json (every tracked person) or .csv (the chosen person's track)")
     add_detector_options(parser)
-    parser.add_argument("--person", default="largest",
-                        help="whom to follow: 'largest' (default), 'longest' or a track ID from a previous run")
+    parser.add_argument("--person", default="main",
+                        help="whom to follow: 'main' (default: box height x frames seen), 'largest', 'longest' "
+                             "or a track ID from a previous run")
     parser.add_argument("--max-gap", type=int, default=15,
                         help="interpolate gaps of at most this many frames (default 15); longer ones stay null")
     parser.add_argument("--min-confidence", type=float, default=0.3,

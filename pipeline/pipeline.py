@@ -350,27 +350,34 @@ class Pipeline:
                            constant_bones=s.constant_bones, up=s.up, metadata=metadata)
 
     def write_outputs(self, result: PipelineResult, out_dir: str | Path,
-                      progress: ProgressCallback | None = None) -> dict[str, str]:
-        """Writes the result file (2D track + 3D motion) and every export format; returns {kind: path}."""
+                      progress: ProgressCallback | None = None, result_file: bool = True) -> dict[str, str]:
+        """Writes the result file (2D track + 3D motion; skipped with `result_file=False`) and every export
+        format in `settings.exports`; returns {kind: path}."""
         from motion import export
         from motion.result import save_result
 
         out = check_output_folder(out_dir)
-        stem = output_stem(result.summary.source)
         written: dict[str, str] = {}
-        total = 1 + len(self.settings.exports)
+        paths = self.output_paths(result.summary.source, out, result_file=result_file)
+        total = len(paths)
         if progress:
             progress("export", 0, total)
-        result_path = out / f"{stem}.result.npz"
-        save_result(result_path, result.motion, result.track)
-        written["result"] = str(result_path)
-        for n, fmt in enumerate(self.settings.exports, start=1):
-            path = out / f"{stem}.{fmt}"
-            export(result.motion, path, format=fmt)
-            written[fmt] = str(path)
+        for n, (kind, path) in enumerate(paths.items(), start=1):
+            if kind == "result":
+                save_result(path, result.motion, result.track)
+            else:
+                export(result.motion, path, format=kind)
+            written[kind] = str(path)
             if progress:
-                progress("export", n + 1, total)
+                progress("export", n, total)
         return written
+
+    def output_paths(self, source_name: str, out_dir: str | Path, result_file: bool = True) -> dict[str, Path]:
+        """{kind: path} that `write_outputs` writes for a source called `source_name` ("result" first)."""
+        out, stem = Path(out_dir), output_stem(source_name)
+        paths = {"result": out / f"{stem}.result.npz"} if result_file else {}
+        paths.update({fmt: out / f"{stem}.{fmt}" for fmt in self.settings.exports})
+        return paths
 
     # ------------------------------------------------------------------------------------------ live
 

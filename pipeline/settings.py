@@ -40,17 +40,27 @@ def default_live_checkpoint() -> Path | None:
     return path if path.is_file() and path.with_suffix(".safetensors").is_file() else None
 
 
+PERSON_RULES: tuple[str, ...] = ("main", "largest", "longest")
+"""Who is followed when no id is given: "main" (default: box height x frames seen), "largest" (tallest person
+seen steadily), "longest" (seen in the most frames). The same names as `detectors.tracker.PERSON_RULES` (not
+imported here: settings stay free of the tracker's scipy import), where `select_target` applies them."""
+
+
 def parse_person(text: str | int) -> str | int:
-    """`largest` (the biggest person on average) or a tracker id (int)."""
+    """`main` (default; also "auto" or empty), `largest`, `longest`, or a tracker id as an int, "3" or "#3"
+    (as the video overlay labels people)."""
     if isinstance(text, int):
         return text
     text = str(text).strip().lower()
-    if text in ("largest", "auto", ""):
-        return "largest"
+    if text in ("auto", ""):
+        return "main"
+    if text in PERSON_RULES:
+        return text
     try:
-        return int(text)
+        return int(text.removeprefix("#").strip())
     except ValueError:
-        raise ValueError(f"person must be 'largest' or a tracker id (integer), got {text!r}") from None
+        raise ValueError(f"person must be main, largest, longest or a tracker id such as 0 or #0, got {text!r}"
+                         ) from None
 
 
 def parse_exports(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -74,7 +84,7 @@ class PipelineSettings:
     flip: flip test-time augmentation in the lifter (slower, a little more accurate).
     smoothing: offline smoothing method of `motion.postprocess` ("none", "one_euro", "savgol", "butterworth");
         savgol by default (measured: 60.2 vs 61.9 mm MPJPE, 4.9 vs 29.5 mm acceleration error, see docs/motion.md).
-    person: "largest" or a tracker id.
+    person: "main" (default), "largest", "longest" or a tracker id (see `PERSON_RULES`).
     exports: formats written by `process` (csv, bvh, json, npz).
     max_frames: stop after this many frames (None = whole video).
     max_gap: longest run of missing frames the tracker interpolates.
@@ -93,7 +103,7 @@ class PipelineSettings:
     device: str = "auto"
     flip: bool = True
     smoothing: str = "savgol"
-    person: str | int = "largest"
+    person: str | int = "main"
     exports: tuple[str, ...] = EXPORT_FORMATS
     max_frames: int | None = None
     max_gap: int = 15

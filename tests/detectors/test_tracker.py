@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detectors.tracker import PeopleTracker, build_track, parse_person, stitch_tracks
+from detectors.tracker import PeopleTracker, build_track, describe_target, parse_person, stitch_tracks
 from pstmo.errors import InputError
 from tests.detectors.helpers import person_at
 
@@ -83,6 +83,25 @@ def test_largest_ignores_a_big_person_seen_in_only_a_few_frames():
             people.append(person_at(500, 300, height=400))
         tracker.update(frame, people)
     assert tracker.select_target("largest") == 0
+
+
+def test_the_default_main_person_weighs_frames_seen_as_well_as_size():
+    tracker = PeopleTracker()
+    for frame in range(100):  # a tall person missing for a third of the clip, a bit smaller one always there
+        people = [person_at(100, 300, height=200)]
+        if frame < 66:
+            people.append(person_at(500, 300, height=240))
+        tracker.update(frame, people)
+    always, tall = 0, 1
+    assert tracker.select_target() == always
+    assert tracker.select_target("main") == always
+    assert tracker.select_target("largest") == tall, "the old rule is still there by name"
+    reason = describe_target(tracker.tracks, always, "main", 100)
+    assert reason.startswith("#0 followed: seen in 100 of 100 frames") and "(next: #1, 66 frames" in reason
+
+
+def test_an_id_may_be_written_as_shown_on_the_video():
+    assert parse_person("#2") == 2 and parse_person(" 0 ") == 0 and parse_person("Main") == "main"
 
 
 def test_unknown_person_id_or_rule_raises_input_error():

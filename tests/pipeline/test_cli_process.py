@@ -92,13 +92,15 @@ def bone_length_cv(joints: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("video,max_frames", [("sports2d_demo.mp4", 90), ("pose2sim_cam01.mp4", 100)])
+@pytest.mark.parametrize("video,max_frames,person", [("sports2d_demo.mp4", 90, "largest"),  # the walking woman
+                                                     ("pose2sim_cam01.mp4", 100, "main")])
 def test_the_cli_processes_a_real_video_into_exports_that_parse_with_steady_bones(capsys, tmp_path, shared_dir,
                                                                                   default_checkpoint, video,
-                                                                                  max_frames):
+                                                                                  max_frames, person):
     out = tmp_path / "out"
     code, stdout, err = run_cli(capsys, str(shared_dir / "media" / video), "--out", str(out), "--max-frames",
-                                str(max_frames), "--checkpoint", str(default_checkpoint), "--json", "--quiet")
+                                str(max_frames), "--checkpoint", str(default_checkpoint), "--person", person,
+                                "--json", "--quiet")
     assert code == 0, err
     summary = json.loads(stdout)
     assert summary["frames"] == max_frames

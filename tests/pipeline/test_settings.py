@@ -7,9 +7,10 @@ import pytest
 from pipeline.settings import PipelineSettings, parse_exports, parse_person
 
 
-def test_person_is_largest_or_an_integer_id():
-    assert parse_person("largest") == "largest"
-    assert parse_person(" 3 ") == 3
+def test_person_is_a_rule_or_an_integer_id_written_as_on_the_video():
+    assert PipelineSettings().person == "main"
+    assert parse_person("largest") == "largest" and parse_person("auto") == "main"
+    assert parse_person(" 3 ") == 3 and parse_person("#0") == 0
     with pytest.raises(ValueError, match="person"):
         parse_person("bob")
 
@@ -56,3 +57,10 @@ def test_live_causal_mode_uses_the_shipped_causal_model_unless_one_is_chosen(mon
     assert settings.resolved_checkpoint(live=True).name == "mine.json"
     settings.live_checkpoint = "my_causal.json"
     assert settings.resolved_checkpoint(live=True).name == "my_causal.json"
+
+
+def test_the_person_rules_are_the_trackers():
+    from detectors.tracker import PERSON_RULES
+    from pipeline.settings import PERSON_RULES as SETTINGS_RULES
+
+    assert SETTINGS_RULES == PERSON_RULES
