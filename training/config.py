@@ -91,7 +91,8 @@ class TrainConfig(BaseModel):
     # machinery
     out_dir: str = "runs/default"
     device: str = "auto"
-    bf16: bool = True  # autocast on CUDA only
+    bf16: bool = True  # bf16 autocast on CUDA
+    cpu_bf16: bool = False  # bf16 autocast of the training step on the CPU (AVX-512 BF16); validation stays float32
     compile: bool = False
     threads: int | None = Field(None, ge=1)
     seed: int = 0

@@ -125,10 +125,12 @@ def _strip_labels(sequences: list[PoseSequence]) -> list[PoseSequence]:
     ]
 
 
-def autocast_context(device: torch.device, bf16: bool) -> contextlib.AbstractContextManager:
-    """bf16 autocast on CUDA when asked; a no-op context elsewhere."""
+def autocast_context(device: torch.device, bf16: bool, cpu_bf16: bool = False) -> contextlib.AbstractContextManager:
+    """bf16 autocast on CUDA when `bf16`, on the CPU when `cpu_bf16` (AVX-512 BF16); a no-op otherwise."""
     if bf16 and device.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
+    if cpu_bf16 and device.type == "cpu":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 
@@ -341,7 +343,7 @@ class Trainer:
 
     def _loss(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         c = self.config
-        with autocast_context(self.device, c.bf16):
+        with autocast_context(self.device, c.bf16, c.cpu_bf16):
             if self.stage == 1:
                 temporal, spatial = random_masks(
                     self.model_config.frames, temporal_ratio=c.temporal_mask_ratio,
