@@ -104,7 +104,7 @@ def window_indices(
 
     `targets` (B,) are global frame indices; `first` / `last` (B,) the global indices of the first and
     last frame of each target's clip (inclusive); slots outside are clamped to them (edge padding).
-    Returns (B, N) global indices.
+    `offsets` is (N,), or (B, N) for a window shape per target. Returns (B, N) global indices.
     """
-    raw = targets[:, None] + offsets[None, :]
+    raw = targets[:, None] + (offsets if offsets.dim() == 2 else offsets[None, :])
     return torch.maximum(torch.minimum(raw, last[:, None]), first[:, None])

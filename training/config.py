@@ -58,6 +58,7 @@ class TrainConfig(BaseModel):
     mix: dict[str, float] = Field(default_factory=lambda: {"sh": 0.4, "gt": 0.3, "virtual": 0.3})
     noise: dict[str, float] = Field(default_factory=dict)  # training.augment.DetectorNoise fields
     virtual_cameras: dict[str, Any] = Field(default_factory=dict)  # training.augment.VirtualCameras fields
+    speeds: list[int] = Field(default_factory=lambda: [1])  # mix: windows take every k-th frame, k from this list
     val_inputs: list[INPUTS] | None = None  # 2D inputs validated on; default [input] ([gt, sh] for mix)
     train_subjects: list[str] = Field(default_factory=lambda: ["S1", "S5", "S6", "S7", "S8"])
     test_subjects: list[str] = Field(default_factory=lambda: ["S9", "S11"])

@@ -6,8 +6,8 @@ Sources (the `mix` setting gives each a share of every batch):
 - `virtual`: the 3D re-projected from random cameras (`training.augment.VirtualCameras`), plus the same
   noise, so the model sees viewpoints, lenses and framings H36M's four cameras never had.
 
-Each batch draws its windows uniformly at random within each source (with replacement), then flips a
-random half left/right.
+Each batch draws its windows uniformly at random within each source (with replacement), stretches them in
+time at random when `speeds` says so, then flips a random half left/right.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ class MixedBatches:
 
     `detected`: {name: WindowDataset} of detector 2D; `projected`: the clips with projected ground-truth 2D
     and world-frame 3D (needed for `gt` and `virtual`). `shares`: {source: weight}, normalised to sum 1.
+    `speeds`: each window takes every k-th frame for a k drawn from this list (1 = as recorded, 2 = the
+    motion twice as fast, as a 50 fps clip looks at 25 fps), so the model meets the frame rates of real videos.
     """
 
     def __init__(
@@ -36,6 +38,7 @@ class MixedBatches:
         projected: WindowDataset | None = None,
         noise: DetectorNoise | None = None,
         cameras: VirtualCameras | None = None,
+        speeds: tuple[int, ...] = (1,),
     ) -> None:
         detected = detected or {}
         total = sum(float(v) for v in shares.values())
@@ -51,6 +54,9 @@ class MixedBatches:
                 raise ValueError(f"mix source '{name}' has no data")
         self.shares = {name: float(v) / total for name, v in shares.items() if float(v) > 0}
         self.detected, self.projected = detected, projected
+        if not speeds or any(int(v) < 1 for v in speeds):
+            raise ValueError(f"speeds must be whole numbers >= 1, got {speeds}")
+        self.speeds = torch.as_tensor([int(v) for v in speeds])
         self.noise = noise or DetectorNoise()
         self.cameras = cameras or VirtualCameras()
         reference = projected if projected is not None else next(iter(detected.values()))
@@ -82,15 +88,21 @@ class MixedBatches:
         for name, count in self.counts(size).items():
             if count == 0:
                 continue
+            speed = None
+            if len(self.speeds) > 1:
+                speed = self.speeds[torch.randint(len(self.speeds), (count,), generator=generator)]
             if name in self.detected:
-                x, y = self.detected[name].gather(self._pick(self.detected[name], count, generator))
+                dataset = self.detected[name]
+                frames = self._pick(dataset, count, generator)
+                x, y = dataset.gather(frames, speed=None if speed is None else speed.to(dataset.device))
             else:
                 assert self.projected is not None
                 frames = self._pick(self.projected, count, generator)
+                speed = None if speed is None else speed.to(self.projected.device)
                 if name == "gt":
-                    x, y = self.projected.gather(frames)
+                    x, y = self.projected.gather(frames, speed=speed)
                 else:
-                    world = self.projected.gather_world(frames)
+                    world = self.projected.gather_world(frames, speed)
                     x, y = virtual_camera_windows(world, self.target_index, self.cameras, generator)
                 x = add_detector_noise(x, self.noise, generator)
             xs.append(x)

@@ -87,11 +87,17 @@ class WindowDataset:
         """Number of window targets."""
         return int(self.sample_frames.numel())
 
-    def gather_world(self, frames: torch.Tensor) -> torch.Tensor:
+    def window_index(self, frames: torch.Tensor, speed: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, N) global source frames of the windows of target frames `frames` (B,); `speed` (B,) ints
+        stretch each window (2 = every other frame: the motion looks twice as fast, as at 25 fps)."""
+        offsets = self.offsets[None, :] if speed is None else self.offsets[None, :] * speed[:, None]
+        return window_indices(frames, self.first[frames], self.last[frames], offsets)
+
+    def gather_world(self, frames: torch.Tensor, speed: torch.Tensor | None = None) -> torch.Tensor:
         """World-frame windows (B, N, 17, 3) metres of the global target frames `frames` (B,)."""
         if self.world is None:
             raise ValueError("this dataset has no world-frame poses")
-        return self.world[window_indices(frames, self.first[frames], self.last[frames], self.offsets)]
+        return self.world[self.window_index(frames, speed)]
 
     def gather(
         self,
@@ -100,12 +106,14 @@ class WindowDataset:
         flip: torch.Tensor | None = None,
         noise_px: float = 0.0,
         generator: torch.Generator | None = None,
+        speed: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Windows of the global target frames `frames` (B,): inputs (B, N, 17, 2), targets (B, N, 17, 3) or None.
 
-        `flip` (B,) bool mirrors those items; `noise_px` adds Gaussian noise of that many pixels to the 2D.
+        `flip` (B,) bool mirrors those items; `noise_px` adds Gaussian noise of that many pixels to the 2D;
+        `speed` (B,) stretches windows (`window_index`).
         """
-        index = window_indices(frames, self.first[frames], self.last[frames], self.offsets)
+        index = self.window_index(frames, speed)
         x = self.inputs[index]
         if noise_px > 0:
             noise = torch.randn(x.shape, generator=generator, device="cpu").to(x.device)

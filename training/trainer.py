@@ -160,7 +160,8 @@ def _mixed_batches(config: TrainConfig, stage: int, model_config: ModelConfig, d
         return WindowDataset(_strip_labels(sequences), **kwargs)
     try:
         return MixedBatches(config.mix, detected=detected, projected=projected,
-                            noise=DetectorNoise(**config.noise), cameras=VirtualCameras(**config.virtual_cameras))
+                            noise=DetectorNoise(**config.noise), cameras=VirtualCameras(**config.virtual_cameras),
+                            speeds=tuple(config.speeds))
     except (TypeError, ValueError) as exc:
         raise InputError(f"mix / noise / virtual_cameras settings: {exc}") from exc
 

@@ -29,6 +29,15 @@ def test_each_batch_takes_its_share_from_each_source(sources):
     assert torch.isfinite(x).all() and torch.allclose(y[:, :, 0], torch.zeros(64, 9, 3))
 
 
+def test_mixed_batches_can_stretch_windows_in_time(sources):
+    detected, projected = sources
+    mixed = MixedBatches({"sh": 1, "gt": 1, "virtual": 1}, detected=detected, projected=projected, speeds=(1, 2))
+    x, y = mixed.sample(32, torch.Generator().manual_seed(0), flip=False)
+    assert x.shape == (32, 9, 17, 2) and torch.isfinite(y).all()
+    with pytest.raises(ValueError, match="speeds"):
+        MixedBatches({"gt": 1}, projected=projected, speeds=(0,))
+
+
 def test_a_source_without_data_is_refused(sources):
     detected, projected = sources
     with pytest.raises(ValueError, match="cpn"):
