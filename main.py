@@ -21,7 +21,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("app.cli", "open the desktop app (optionally on a video; --screenshot for scripts)"),
     "process": ("pipeline.cli_process", "video -> 2D keypoints -> 3D -> exports, headless"),
     "webcam": ("pipeline.cli_webcam", "live 3D from a webcam, headless, optionally recorded"),
-    "detect": ("detectors.cli", "2D keypoints of one person from a video or image, as JSON"),
+    "detect": ("pipeline.cli_detect", "2D keypoints of one person from a video or image, as JSON"),
     "export": ("motion.cli", "convert a 3D result (NPZ/JSON) to BVH, CSV, JSON or NPZ"),
     "train": ("training.cli_train", "Stage I pre-training or Stage II fine-tuning from a YAML config"),
     "evaluate": ("training.cli_evaluate", "Protocol 1/2 (and more) of a checkpoint on H36M or 3DHP"),

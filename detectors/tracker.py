@@ -19,9 +19,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from detectors.base import Person, to_h36m
-from detectors.track import Track2D
 from pstmo.errors import InputError
 from pstmo.skeleton import NUM_JOINTS
+from tracks.track import Track2D
 
 PREDICT_FRAMES = 3
 """A lost track's box is moved along its last velocity for at most this many frames."""

@@ -7,7 +7,7 @@ import json
 import sys
 import threading
 
-from detectors.cli import add_detector_options, detector_options
+from pipeline.cli_detect import add_detector_options, detector_options
 from pipeline.settings import EXPORT_FORMATS, SMOOTHING_METHODS, PipelineSettings
 
 
@@ -16,7 +16,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     add_detector_options(parser)
     parser.add_argument("--checkpoint", default=None, help="lifter checkpoint (default: the one in assets/models/)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    parser.add_argument("--person", default="largest", help="tracker id to follow, or 'largest' (default)")
+    parser.add_argument("--person", default="largest",
+                        help="whom to follow: 'largest' (default), 'longest' or a tracker id")
     parser.add_argument("--no-flip", action="store_true", help="disable flip test-time augmentation")
     parser.add_argument("--smoothing", default="savgol", choices=SMOOTHING_METHODS,
                         help="3D smoothing filter (savgol: least lag offline; live mode always uses one_euro)")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from detectors.cli import detector_options
+from pipeline.cli_detect import detector_options
 from pipeline.cli_process import add_model_options
 from pipeline.settings import PipelineSettings
 from pstmo.atomic import atomic_path

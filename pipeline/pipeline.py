@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from detectors.track import Track2D
 from pipeline.gaps import fill_missing
 from pipeline.settings import PipelineSettings
 from pstmo.errors import InputError
 from pstmo.skeleton import NUM_JOINTS
+from tracks.track import Track2D
 
 ProgressCallback = Callable[[str, int, "int | None"], None]
 """progress(stage, done, total): stage is 'detect', 'lift', 'motion' or 'export'; total None if unknown."""
@@ -115,45 +115,9 @@ class LiveUpdate:
     delay_frames: int = 0
 
 
-class LimitedSource:
-    """A frame source that stops after `max_frames` frames (same fps, size and name as the wrapped one)."""
-
-    def __init__(self, source: Any, max_frames: int) -> None:
-        self.source = source
-        self.max_frames = int(max_frames)
-        self.fps = source.fps
-        self.image_size = source.image_size
-        count = getattr(source, "frame_count", None)
-        self.frame_count = min(count, self.max_frames) if count else self.max_frames
-        self.name = getattr(source, "name", "source")
-
-    @property
-    def frames_read(self) -> int:
-        return min(getattr(self.source, "frames_read", 0), self.max_frames)
-
-    @property
-    def truncated(self) -> bool:
-        return bool(getattr(self.source, "truncated", False))
-
-    def __iter__(self) -> Iterator[Any]:
-        for n, frame in enumerate(self.source):
-            if n >= self.max_frames:
-                break
-            yield frame
-
-    def close(self) -> None:
-        self.source.close()
-
-    def __enter__(self) -> LimitedSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 def open_frames(spec: Any, max_frames: int | None = None) -> Any:
     """A frame source from a path, an image folder, a webcam index or an existing source object."""
-    from pipeline.sources import open_source
+    from pipeline.sources import LimitedSource, open_source
 
     source = spec if hasattr(spec, "__iter__") and hasattr(spec, "fps") else open_source(spec)
     return LimitedSource(source, max_frames) if max_frames else source

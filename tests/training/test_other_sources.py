@@ -146,8 +146,8 @@ def test_an_empty_track_folder_is_reported(tmp_path):
 
 
 def test_track_csv_files_serve_stage_one_like_detect_json(tmp_path):
-    from detectors.track import Track2D
-    from detectors.track_io import write_track_csv
+    from tracks.track import Track2D
+    from tracks.track_io import write_track_csv
 
     rng = np.random.default_rng(0)
     keypoints = rng.uniform(0, 480, (6, 17, 2)).astype(np.float32)

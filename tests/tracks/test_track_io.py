@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from detectors.track import Track2D
-from detectors.track_io import load_track, read_track_csv, track_csv_header, write_track_csv
 from pstmo.errors import InputError
 from pstmo.skeleton import H36M_JOINTS
+from tracks.track import Track2D
+from tracks.track_io import load_track, read_track_csv, track_csv_header, write_track_csv
 
 
 def _track(frames: int = 5) -> Track2D:

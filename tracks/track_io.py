@@ -23,10 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from detectors.track import Track2D
 from pstmo.atomic import write_atomically
 from pstmo.errors import InputError
 from pstmo.skeleton import H36M_JOINTS
+from tracks.result_record import read_record, track_from_record
+from tracks.track import Track2D
 
 CSV_MAGIC = "# pstmo-track2d"
 CSV_JOINT_NAMES: tuple[str, ...] = tuple(re.sub(r"[^A-Za-z0-9]", "", name) for name in H36M_JOINTS)
@@ -127,9 +128,8 @@ def _track_from_detect_json(path: Path, data: dict) -> Track2D:
 
 
 def _track_from_result(path: Path) -> Track2D:
-    from motion.result import load_result
-
-    _, track = load_result(path)
+    header, arrays = read_record(path)
+    track = track_from_record(path, header, arrays)
     if track is None:
         raise InputError(f"{path}: this result file holds no 2D track")
     return track
