@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from detectors.tracker import parse_person
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = REPO_ROOT / "assets" / "models"
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "bvh", "json", "npz")
@@ -40,19 +42,6 @@ def default_live_checkpoint() -> Path | None:
     return path if path.is_file() and path.with_suffix(".safetensors").is_file() else None
 
 
-def parse_person(text: str | int) -> str | int:
-    """`largest` (the biggest person on average) or a tracker id (int)."""
-    if isinstance(text, int):
-        return text
-    text = str(text).strip().lower()
-    if text in ("largest", "auto", ""):
-        return "largest"
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"person must be 'largest' or a tracker id (integer), got {text!r}") from None
-
-
 def parse_exports(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """'csv,bvh' -> ('csv', 'bvh'); checks every name is a known export format."""
     names = text.split(",") if isinstance(text, str) else list(text)
@@ -74,7 +63,7 @@ class PipelineSettings:
     flip: flip test-time augmentation in the lifter (slower, a little more accurate).
     smoothing: offline smoothing method of `motion.postprocess` ("none", "one_euro", "savgol", "butterworth");
         savgol by default (measured: 60.2 vs 61.9 mm MPJPE, 4.9 vs 29.5 mm acceleration error, see docs/motion.md).
-    person: "largest" or a tracker id.
+    person: "largest", "longest" or a tracker id (`detectors.tracker.parse_person`).
     exports: formats written by `process` (csv, bvh, json, npz).
     max_frames: stop after this many frames (None = whole video).
     max_gap: longest run of missing frames the tracker interpolates.

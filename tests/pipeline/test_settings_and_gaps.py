@@ -6,14 +6,7 @@ import numpy as np
 import pytest
 
 from pipeline.gaps import fill_missing
-from pipeline.settings import PipelineSettings, parse_exports, parse_person
-
-
-def test_person_is_largest_or_an_integer_id():
-    assert parse_person("largest") == "largest"
-    assert parse_person(" 3 ") == 3
-    with pytest.raises(ValueError, match="person"):
-        parse_person("bob")
+from pipeline.settings import PipelineSettings, parse_exports
 
 
 def test_exports_are_checked_and_deduplicated():
