@@ -6,7 +6,9 @@ from pathlib import Path
 
 from PyQt5 import QtWidgets
 
-from pipeline.settings import EXPORT_FORMATS, SMOOTHING_METHODS, UP_AXES, PipelineSettings, default_checkpoint
+from motion.exporters import FORMATS as EXPORT_FORMATS
+from motion.smoothing import CHOICES as SMOOTHING_METHODS
+from pipeline.settings import UP_AXES, PipelineSettings, default_checkpoint
 
 DETECTORS = ("mediapipe", "mmpose")
 RESOLUTIONS = ("640x480", "1280x720", "1920x1080")

@@ -10,7 +10,8 @@ from pstmo.errors import InputError
 
 from .motion import Motion
 
-FORMATS = ("bvh", "csv", "json", "npz")
+FORMATS: tuple[str, ...] = ("csv", "bvh", "json", "npz")
+"""Every export format, in the order `process` writes them by default."""
 
 
 def format_for(path: str | os.PathLike, format: str | None = None) -> str:

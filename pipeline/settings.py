@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from detectors.tracker import parse_person
+from motion.exporters import FORMATS
+from motion.smoothing import CHOICES as SMOOTHING_CHOICES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = REPO_ROOT / "assets" / "models"
-EXPORT_FORMATS: tuple[str, ...] = ("csv", "bvh", "json", "npz")
-SMOOTHING_METHODS: tuple[str, ...] = ("none", "one_euro", "savgol", "butterworth")
 UP_AXES: tuple[str, ...] = ("y", "z")
 
 
@@ -46,9 +46,9 @@ def parse_exports(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """'csv,bvh' -> ('csv', 'bvh'); checks every name is a known export format."""
     names = text.split(",") if isinstance(text, str) else list(text)
     names = [n.strip().lower().lstrip(".") for n in names if n.strip()]
-    unknown = [n for n in names if n not in EXPORT_FORMATS]
+    unknown = [n for n in names if n not in FORMATS]
     if unknown:
-        raise ValueError(f"unknown export format(s) {', '.join(unknown)}; use {', '.join(EXPORT_FORMATS)}")
+        raise ValueError(f"unknown export format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
     return tuple(dict.fromkeys(names))
 
 
@@ -83,7 +83,7 @@ class PipelineSettings:
     flip: bool = True
     smoothing: str = "savgol"
     person: str | int = "largest"
-    exports: tuple[str, ...] = EXPORT_FORMATS
+    exports: tuple[str, ...] = FORMATS
     max_frames: int | None = None
     max_gap: int = 15
     world: bool = True
@@ -99,8 +99,8 @@ class PipelineSettings:
         self.person = parse_person(self.person)
         self.exports = parse_exports(self.exports)
         self.smoothing = str(self.smoothing or "none").lower()
-        if self.smoothing not in SMOOTHING_METHODS:
-            raise ValueError(f"smoothing must be one of {', '.join(SMOOTHING_METHODS)}, got {self.smoothing!r}")
+        if self.smoothing not in SMOOTHING_CHOICES:
+            raise ValueError(f"smoothing must be one of {', '.join(SMOOTHING_CHOICES)}, got {self.smoothing!r}")
         if self.up not in UP_AXES:
             raise ValueError(f"up axis must be y or z, got {self.up!r}")
         if self.device not in ("auto", "cpu", "cuda"):
