@@ -21,6 +21,7 @@ import numpy as np
 
 from pipeline.gaps import fill_missing
 from pipeline.settings import PipelineSettings
+from pstmo.atomic import PendingFile
 from pstmo.errors import InputError
 from pstmo.skeleton import NUM_JOINTS
 from tracks.track import Track2D
@@ -462,17 +463,18 @@ def _torch_threads(count: int | None) -> int | None:
 
 
 class _VideoRecorder:
-    """Writes BGR frames to a video file (mp4v); the file appears complete only when closed."""
+    """Writes BGR frames to a video file (mp4v); the file appears complete only when closed (`pstmo.atomic`)."""
 
     def __init__(self, path: str | Path, fps: float, size: tuple[int, int]) -> None:
         import cv2
 
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.path.with_name(f".{self.path.stem}.tmp{self.path.suffix or '.mp4'}")
+        self.file = PendingFile(self.path, create_folder=True, suffix=self.path.suffix or ".mp4")
         self.size = (int(size[0]), int(size[1]))
-        self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps or 30.0), self.size)
+        self.writer = cv2.VideoWriter(str(self.file.temporary), cv2.VideoWriter_fourcc(*"mp4v"), float(fps or 30.0),
+                                      self.size)
         if not self.writer.isOpened():
+            self.file.discard()
             raise InputError(f"{path}: cannot write a video there")
         self.frames = 0
 
@@ -485,10 +487,8 @@ class _VideoRecorder:
         self.frames += 1
 
     def close(self) -> None:
-        import os
-
         self.writer.release()
         if self.frames:
-            os.replace(self.tmp, self.path)
-        elif self.tmp.exists():
-            self.tmp.unlink()
+            self.file.commit()
+        else:
+            self.file.discard()

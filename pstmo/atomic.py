@@ -35,6 +35,31 @@ def _default_file_mode() -> int:
     return 0o666 & ~umask
 
 
+class PendingFile:
+    """A temporary file beside `path` that becomes `path` on `commit()` or disappears on `discard()`.
+
+    For writers that stay open across many calls (a video recorder); in a single block use `atomic_path`.
+    `suffix` keeps an extension a writer insists on (e.g. ".npz", ".mp4").
+    """
+
+    def __init__(self, path: str | os.PathLike, *, create_folder: bool = False, suffix: str = "") -> None:
+        self.path = check_output_path(path, create_folder=create_folder)
+        handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=suffix or ".tmp",
+                                             dir=self.path.parent)
+        os.close(handle)
+        self.temporary = Path(temporary)
+
+    def commit(self) -> Path:
+        """Move the temporary file onto `path`."""
+        os.chmod(self.temporary, _default_file_mode())  # mkstemp makes 0600; a new file normally gets 0666 & ~umask
+        os.replace(self.temporary, self.path)
+        return self.path
+
+    def discard(self) -> None:
+        """Delete the temporary file; `path` stays as it was."""
+        self.temporary.unlink(missing_ok=True)
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike, *, create_folder: bool = False, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside `path`; when the block ends without error, move it onto `path`.
@@ -42,15 +67,12 @@ def atomic_path(path: str | os.PathLike, *, create_folder: bool = False, suffix:
     For writers that take a file name (safetensors, numpy, OpenCV). `suffix` keeps an extension a
     writer insists on (e.g. ".npz").
     """
-    path = check_output_path(path, create_folder=create_folder)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent)
-    os.close(handle)
+    pending = PendingFile(path, create_folder=create_folder, suffix=suffix)
     try:
-        yield Path(temporary)
-        os.chmod(temporary, _default_file_mode())  # mkstemp makes 0600; a new file normally gets 0666 & ~umask
-        os.replace(temporary, path)
+        yield pending.temporary
+        pending.commit()
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        pending.discard()
         raise
 
 
