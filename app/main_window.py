@@ -466,7 +466,7 @@ class MainWindow(QtWidgets.QMainWindow):
         path = Path(path)
         with atomic_path(path, create_folder=True, suffix=".png") as tmp:
             if not self.grab().save(str(tmp), "PNG"):
-                raise OSError(f"{path}: could not write the screenshot")
+                raise InputError(f"{path}: could not write the screenshot")
         return path
 
     def best_frame(self) -> int:

@@ -7,14 +7,14 @@ import json
 import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 
 from pipeline.cli_detect import detector_options
 from pipeline.cli_process import add_model_options
 from pipeline.settings import PipelineSettings
-from pstmo.atomic import atomic_path
+from pstmo.atomic import atomic_path, make_folder
+from pstmo.errors import InputError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +37,7 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
         w, h = text.lower().split("x")
         return int(w), int(h)
     except ValueError:
-        raise ValueError(f"--size must look like 1280x720, got {text!r}") from None
+        raise InputError(f"--size must look like 1280x720, got {text!r}") from None
 
 
 def open_live_source(spec: str, size: tuple[int, int] | None = None):
@@ -86,8 +86,7 @@ def run(args: argparse.Namespace) -> int:
                "latency_ms_p95": round(1000 * float(np.percentile(latencies, 95)), 1) if latencies else None,
                "record": args.record}
     if args.out and poses:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+        out = make_folder(args.out)
         order = sorted(poses)
         path = out / "live_poses.npz"
         with atomic_path(path, suffix=".npz") as tmp:

@@ -21,7 +21,7 @@ import numpy as np
 
 from pipeline.gaps import fill_missing
 from pipeline.settings import PipelineSettings
-from pstmo.atomic import PendingFile
+from pstmo.atomic import PendingFile, make_folder
 from pstmo.errors import InputError
 from pstmo.skeleton import NUM_JOINTS
 from tracks.track import Track2D
@@ -313,8 +313,7 @@ class Pipeline:
         from motion import export
         from motion.result import save_result
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        out = make_folder(out_dir)
         stem = output_stem(result.summary.source)
         written: dict[str, str] = {}
         total = 1 + len(self.settings.exports)

@@ -10,6 +10,7 @@ from typing import Any
 from detectors.tracker import parse_person
 from motion.exporters import FORMATS
 from motion.smoothing import CHOICES as SMOOTHING_CHOICES
+from pstmo.errors import InputError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = REPO_ROOT / "assets" / "models"
@@ -43,12 +44,12 @@ def default_live_checkpoint() -> Path | None:
 
 
 def parse_exports(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """'csv,bvh' -> ('csv', 'bvh'); checks every name is a known export format."""
+    """'csv,bvh' -> ('csv', 'bvh'); InputError for a name that is not an export format."""
     names = text.split(",") if isinstance(text, str) else list(text)
     names = [n.strip().lower().lstrip(".") for n in names if n.strip()]
     unknown = [n for n in names if n not in FORMATS]
     if unknown:
-        raise ValueError(f"unknown export format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
+        raise InputError(f"unknown export format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
     return tuple(dict.fromkeys(names))
 
 
@@ -100,15 +101,15 @@ class PipelineSettings:
         self.exports = parse_exports(self.exports)
         self.smoothing = str(self.smoothing or "none").lower()
         if self.smoothing not in SMOOTHING_CHOICES:
-            raise ValueError(f"smoothing must be one of {', '.join(SMOOTHING_CHOICES)}, got {self.smoothing!r}")
+            raise InputError(f"smoothing must be one of {', '.join(SMOOTHING_CHOICES)}, got {self.smoothing!r}")
         if self.up not in UP_AXES:
-            raise ValueError(f"up axis must be y or z, got {self.up!r}")
+            raise InputError(f"up axis must be y or z, got {self.up!r}")
         if self.device not in ("auto", "cpu", "cuda"):
-            raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
+            raise InputError(f"device must be auto, cpu or cuda, got {self.device!r}")
         if self.live_mode not in ("causal", "centred"):
-            raise ValueError(f"live mode must be causal or centred, got {self.live_mode!r}")
+            raise InputError(f"live mode must be causal or centred, got {self.live_mode!r}")
         if self.max_frames is not None and self.max_frames < 1:
-            raise ValueError(f"max_frames must be at least 1, got {self.max_frames}")
+            raise InputError(f"max_frames must be at least 1, got {self.max_frames}")
 
     def resolved_checkpoint(self, live: bool = False) -> Path | None:
         """Offline (and live centred mode): `checkpoint`, else the shipped default. Live causal mode:

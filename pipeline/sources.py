@@ -133,7 +133,11 @@ def _open_capture(capture: cv2.VideoCapture, no_frame: str) -> tuple[np.ndarray,
 
 
 def _read_image(path: Path) -> np.ndarray | None:
-    data = np.fromfile(str(path), dtype=np.uint8)
+    """The image at `path` as BGR, or None when it cannot be read or decoded."""
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError:
+        return None
     if data.size == 0:
         return None
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)

@@ -24,6 +24,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from pstmo.atomic import cannot_write, make_folder
 from pstmo.atomic import write_json_atomic as _write_json_atomic
 from pstmo.errors import InputError
 
@@ -90,10 +91,12 @@ def save_epoch(
 
     `save_model(path)` writes the model checkpoint (safetensors + JSON) at `path`.
     """
-    checkpoints = run_dir / "checkpoints"
-    checkpoints.mkdir(parents=True, exist_ok=True)
+    checkpoints = make_folder(run_dir / "checkpoints")
     final = checkpoints / f"epoch_{epoch:04d}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".epoch_{epoch:04d}.", dir=checkpoints))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".epoch_{epoch:04d}.", dir=checkpoints))
+    except OSError as error:
+        raise cannot_write(final, error) from None
     try:
         save_model(tmp / "model.safetensors")
         tensors, optim_meta = _optimizer_tensors(optimizer)
@@ -103,6 +106,9 @@ def save_epoch(
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
+    except OSError as error:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise cannot_write(final, error) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pstmo.atomic import PendingFile, atomic_path
+from pstmo.atomic import PendingFile, atomic_path, make_folder
+from pstmo.errors import InputError
 
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
@@ -26,3 +27,13 @@ def test_a_pending_file_appears_only_on_commit_and_vanishes_on_discard(tmp_path)
     dropped.discard()
     assert [p.name for p in (tmp_path / "sub").iterdir()] == ["clip.mp4"]
     assert (tmp_path / "sub" / "clip.mp4").read_bytes() == b"frames"
+
+
+def test_an_os_error_while_writing_is_an_input_error_naming_the_file(tmp_path):
+    blocker = tmp_path / "results"
+    blocker.write_text("a file where a folder should be")
+    with pytest.raises(InputError, match=f"{blocker / 'run'}: cannot write here"):
+        make_folder(blocker / "run")
+    with pytest.raises(InputError, match="out.npz: cannot write here"), atomic_path(tmp_path / "out.npz") as temporary:
+        raise OSError(28, "No space left on device", str(temporary))
+    assert [p.name for p in tmp_path.iterdir()] == ["results"]
