@@ -68,13 +68,19 @@ def write_record(path: Path, header: dict[str, Any], arrays: dict[str, np.ndarra
         write_atomically(path, lambda file: np.savez_compressed(file, **payload), binary=True)
 
 
-def _read_json(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def read_json_object(path: Path, what: str) -> dict[str, Any]:
+    """The JSON object in `path`; InputError naming the file (as `what`) when unreadable or not an object."""
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable JSON file ({exc})") from exc
-    if not isinstance(record, dict):
-        raise InputError(f"{path}: not a {FORMAT_NAME} file (no JSON object)")
+        raise InputError(f"{path}: not a readable {what} ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: not a {what} (no JSON object)")
+    return data
+
+
+def _split_json(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A JSON record's header and arrays (the arrays are taken out of it)."""
     arrays: dict[str, np.ndarray] = {}
     for name in ("joints", "confidence", "contacts"):
         if record.get(name) is not None:
@@ -103,6 +109,14 @@ def _read_npz(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     return header, arrays
 
 
+def _check_header(path: Path, header: Any) -> None:
+    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+        found = header.get("format") if isinstance(header, dict) else None
+        raise InputError(f"{path}: not a {FORMAT_NAME} file (format is {found!r})")
+    if int(header.get("version", 0)) > FORMAT_VERSION:
+        raise InputError(f"{path}: written by a newer version ({header.get('version')}); update the program")
+
+
 def read_record(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """(header, arrays) of a result file; InputError naming the file when it is missing, unreadable, of
     another format or of a newer version."""
@@ -110,16 +124,19 @@ def read_record(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     if not path.is_file():
         raise InputError(f"{path}: file not found")
     if suffix == ".json":
-        header, arrays = _read_json(path)
+        header, arrays = _split_json(read_json_object(path, f"{FORMAT_NAME} JSON file"))
     elif suffix == ".npz":
         header, arrays = _read_npz(path)
     else:
         raise InputError(f"{path}: result files end in .npz or .json, not {suffix or 'no suffix'}")
-    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-        found = header.get("format") if isinstance(header, dict) else None
-        raise InputError(f"{path}: not a {FORMAT_NAME} file (format is {found!r})")
-    if int(header.get("version", 0)) > FORMAT_VERSION:
-        raise InputError(f"{path}: written by a newer version ({header.get('version')}); update the program")
+    _check_header(path, header)
+    return header, arrays
+
+
+def record_from_json(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """`read_record` for a result JSON already parsed into `data` (which loses its arrays)."""
+    header, arrays = _split_json(data)
+    _check_header(path, header)
     return header, arrays
 
 

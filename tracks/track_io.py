@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 from pathlib import Path
@@ -26,7 +25,7 @@ import numpy as np
 from pstmo.atomic import write_atomically
 from pstmo.errors import InputError
 from pstmo.skeleton import H36M_JOINTS
-from tracks.result_record import read_record, track_from_record
+from tracks.result_record import read_json_object, read_record, record_from_json, track_from_record
 from tracks.track import Track2D
 
 CSV_MAGIC = "# pstmo-track2d"
@@ -127,8 +126,7 @@ def _track_from_detect_json(path: Path, data: dict) -> Track2D:
         raise InputError(f"{path}: {error}") from None
 
 
-def _track_from_result(path: Path) -> Track2D:
-    header, arrays = read_record(path)
+def _track_in_result(path: Path, header: dict, arrays: dict) -> Track2D:
     track = track_from_record(path, header, arrays)
     if track is None:
         raise InputError(f"{path}: this result file holds no 2D track")
@@ -144,15 +142,10 @@ def load_track(path: str | os.PathLike) -> Track2D:
     if suffix == ".csv":
         return read_track_csv(path)
     if suffix == ".npz":
-        return _track_from_result(path)
+        return _track_in_result(path, *read_record(path))
     if suffix != ".json":
         raise InputError(f"{path}: unknown track file type (use .csv, .json or a .result.npz)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"{path}: not a readable track JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: a track file must be a JSON object")
+    data = read_json_object(path, "track JSON")
     if "format" in data and "keypoints" not in data:
-        return _track_from_result(path)
+        return _track_in_result(path, *record_from_json(path, data))
     return _track_from_detect_json(path, data)
