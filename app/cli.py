@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         QtCore.QTimer.singleShot(0, lambda: window.open_video(args.video))
     elif args.screenshot or args.exit_when_done:
         QtCore.QTimer.singleShot(500, lambda: finish(True))
+    give_up_timer = QtCore.QTimer(window)
+    give_up_timer.setSingleShot(True)
     if args.exit_when_done:
         def give_up() -> None:
             print(f"error: gave up after {args.timeout:.0f} s", file=sys.stderr)
@@ -92,7 +94,9 @@ def run(args: argparse.Namespace) -> int:
             window.cancel()
             app.quit()
 
-        QtCore.QTimer.singleShot(int(args.timeout * 1000), give_up)
+        give_up_timer.timeout.connect(give_up)
+        give_up_timer.start(int(args.timeout * 1000))
     app.exec_()
+    give_up_timer.stop()  # a later event loop in this process (tests) must not see it fire
     window.close()
     return exit_code["code"]
