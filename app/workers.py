@@ -9,14 +9,19 @@ queue them: at most `MAX_PENDING` updates wait for the GUI, so a slow GUI never 
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 
+import numpy as np
 from PyQt5 import QtCore
 
+from detectors.base import Detector, Person, to_h36m
 from pipeline.pipeline import Cancelled, Pipeline
 from pstmo.errors import debugging, one_line
 
 MAX_PENDING = 2
+PREVIEW_WIDTH = 960
+"""Preview frames sent to the window while processing are scaled down to at most this width (pixels)."""
 
 
 def failure_message(error: BaseException) -> str:
@@ -26,28 +31,72 @@ def failure_message(error: BaseException) -> str:
     return one_line(error)
 
 
+class PreviewDetector(Detector):
+    """Wraps the pipeline's detector: every `interval_s` it also hands the frame it was given (scaled to at most
+    `PREVIEW_WIDTH` px) and the people it found to `show(image, people (H36M px of the original), (w, h))`."""
+
+    def __init__(self, inner: Detector, show, interval_s: float) -> None:
+        self.inner, self.show, self.interval_s = inner, show, float(interval_s)
+        self.name, self.layout = inner.name, inner.layout
+        self._last = 0.0
+
+    def reset(self) -> None:
+        self.inner.reset()
+
+    def detect(self, image_bgr: np.ndarray) -> list[Person]:
+        people = self.inner.detect(image_bgr)
+        now = time.perf_counter()
+        if now - self._last >= self.interval_s:
+            self._last = now
+            height, width = image_bgr.shape[:2]
+            image = image_bgr
+            if width > PREVIEW_WIDTH:
+                import cv2
+
+                image = cv2.resize(image_bgr, (PREVIEW_WIDTH, round(height * PREVIEW_WIDTH / width)),
+                                   interpolation=cv2.INTER_AREA)
+            self.show(image.copy(), [(None, *to_h36m(person)) for person in people], (width, height))
+        return people
+
+
 class ProcessWorker(QtCore.QThread):
-    """Runs `Pipeline.process(source, out_dir)`; emits progress(stage, done, total), then done or failed."""
+    """Runs `Pipeline.process(source, out_dir)`; emits progress(stage, done, total), then done or failed.
+
+    With `preview_s`, it also emits `preview(image, people, (w, h))` about every `preview_s` seconds while
+    detecting (see `PreviewDetector`), so the window can show the frames being processed.
+    """
 
     progress = QtCore.pyqtSignal(str, int, int)
+    preview = QtCore.pyqtSignal(object, object, object)
     done = QtCore.pyqtSignal(object)
     failed = QtCore.pyqtSignal(str)
     cancelled = QtCore.pyqtSignal()
 
-    def __init__(self, pipeline: Pipeline, source: object, out_dir: str | None = None, parent=None) -> None:
+    def __init__(self, pipeline: Pipeline, source: object, out_dir: str | None = None, parent=None,
+                 preview_s: float | None = None) -> None:
         super().__init__(parent)
         self.pipeline = pipeline
         self.source = source
         self.out_dir = out_dir
+        self.preview_s = preview_s
         self.cancel_event = threading.Event()
 
     def cancel(self) -> None:
         self.cancel_event.set()
 
+    def _previewing(self) -> Pipeline:
+        """The pipeline with its detector wrapped in a `PreviewDetector` (models load here, off the GUI thread,
+        and stay cached in `self.pipeline`)."""
+        lifter = self.pipeline.lifter()
+        show = lambda image, people, size: self.preview.emit(image, people, size)  # noqa: E731
+        return Pipeline(self.pipeline.settings, lifter=lifter,
+                        detector=PreviewDetector(self.pipeline.detector, show, self.preview_s))
+
     def run(self) -> None:
         try:
-            result = self.pipeline.process(self.source, self.out_dir, cancel=self.cancel_event,
-                                           progress=lambda s, d, t: self.progress.emit(s, d, -1 if t is None else t))
+            pipeline = self._previewing() if self.preview_s else self.pipeline
+            result = pipeline.process(self.source, self.out_dir, cancel=self.cancel_event,
+                                      progress=lambda s, d, t: self.progress.emit(s, d, -1 if t is None else t))
         except Cancelled:
             self.cancelled.emit()
         except Exception as error:  # noqa: BLE001 - every failure becomes a message, never a crash

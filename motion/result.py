@@ -27,6 +27,8 @@ from pstmo.skeleton import H36M_JOINTS
 from tracks.result_record import (
     FORMAT_NAME,
     FORMAT_VERSION,
+    check_array,
+    check_number,
     check_suffix,
     json_safe,
     read_record,
@@ -86,23 +88,35 @@ def save_result(path: str | os.PathLike, motion: Motion, track: Track2D | None =
 
 
 def load_result(path: str | os.PathLike) -> tuple[Motion, Track2D | None]:
-    """Read a result file written by `save_result` (or the JSON/NPZ exporters)."""
+    """Read a result file written by `save_result` (or the JSON/NPZ exporters).
+
+    InputError naming the file, and the field when the structure is wrong, for anything else.
+    """
     path = Path(path)
     header, arrays = read_record(path)
-    if header.get("frame") not in FRAMES or "joints" not in arrays:
-        raise InputError(f"{path}: {FORMAT_NAME} file without joints or a known coordinate frame")
+    if header.get("frame") not in FRAMES:
+        raise InputError(f"{path}: field 'frame' must be one of {', '.join(FRAMES)}, got {header.get('frame')!r}")
+    if "joints" not in arrays:
+        raise InputError(f"{path}: field 'joints' is missing")
+    joints = check_array(path, "joints", arrays["joints"], (None, 17, 3))
+    count = len(joints)
+    confidence = contacts = None
+    if arrays.get("confidence") is not None:
+        confidence = check_array(path, "confidence", arrays["confidence"], (count, 17))
+    if arrays.get("contacts") is not None:
+        contacts = check_array(path, "contacts", arrays["contacts"], (count, 2), kind="bool")
+    root_relative = header.get("root_relative", True)
+    if not isinstance(root_relative, bool):
+        raise InputError(f"{path}: field 'root_relative' must be true or false, got {root_relative!r}")
+    metadata = header.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise InputError(f"{path}: field 'metadata' must be an object")
     try:
-        motion = Motion(
-            joints=np.asarray(arrays["joints"], dtype=np.float64),
-            fps=float(header["fps"]),
-            frame=header["frame"],
-            root_relative=bool(header.get("root_relative", True)),
-            confidence=arrays.get("confidence"),
-            contacts=None if arrays.get("contacts") is None else np.asarray(arrays["contacts"], dtype=bool),
-            metadata=dict(header.get("metadata") or {}),
-        )
+        motion = Motion(joints=joints, fps=check_number(path, "fps", header.get("fps")), frame=header["frame"],
+                        root_relative=root_relative, confidence=confidence, contacts=contacts,
+                        metadata=dict(metadata))
     except InputError as exc:
-        raise InputError(f"{path}: {exc}") from exc
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{path}: malformed {FORMAT_NAME} file ({exc!r})") from exc
+        if str(exc).startswith(str(path)):
+            raise
+        raise InputError(f"{path}: {exc}") from None
     return motion, track_from_record(path, header, arrays)

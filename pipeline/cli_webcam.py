@@ -13,7 +13,7 @@ import numpy as np
 from pipeline.cli_detect import detector_options
 from pipeline.cli_process import add_model_options
 from pipeline.settings import PipelineSettings
-from pstmo.atomic import atomic_path, make_folder
+from pstmo.atomic import atomic_path, check_output_folder
 from pstmo.errors import InputError
 
 
@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
                                 checkpoint=args.checkpoint, device=args.device,
                                 flip=not args.no_flip, smoothing=args.smoothing, person=args.person,
                                 live_mode=args.mode, max_frames=args.max_frames)
+    if args.out:
+        check_output_folder(args.out, create=False)  # before the session, not after it
     source = open_live_source(args.source, _parse_size(args.size))
     cancel = threading.Event()
     latencies: list[float] = []
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
                "latency_ms_p95": round(1000 * float(np.percentile(latencies, 95)), 1) if latencies else None,
                "record": args.record}
     if args.out and poses:
-        out = make_folder(args.out)
+        out = check_output_folder(args.out)
         order = sorted(poses)
         path = out / "live_poses.npz"
         with atomic_path(path, suffix=".npz") as tmp:

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.gaps import fill_missing
 from pipeline.settings import PipelineSettings
-from pstmo.atomic import PendingFile, make_folder
+from pstmo.atomic import PendingFile, check_output_folder
 from pstmo.errors import InputError
+from pstmo.gaps import hold_nearest
 from pstmo.skeleton import NUM_JOINTS
 from tracks.track import Track2D
 
@@ -54,15 +54,18 @@ class Summary:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    declared_frames: int | None = None  # frames the damaged video declares when fewer decoded, else None
 
     @property
     def fps_achieved(self) -> float:
         return self.frames / self.seconds if self.seconds > 0 else 0.0
 
     def line(self) -> str:
-        """One human-readable line."""
+        """One human-readable line ("read K of N frames" for a damaged video)."""
         who = f"person {self.person_id}" if self.person_id is not None else "one person"
-        return (f"{self.source}: {self.frames} frames, {self.people} {'person' if self.people == 1 else 'people'} "
+        count = (f"read {self.frames} of {self.declared_frames} frames" if self.declared_frames
+                 else f"{self.frames} frame{'' if self.frames == 1 else 's'}")
+        return (f"{self.source}: {count}, {self.people} {'person' if self.people == 1 else 'people'} "
                 f"tracked ({who} lifted), "
                 f"{self.missing_frames} missing, {self.interpolated_frames} interpolated, "
                 f"{self.fps_achieved:.1f} fps achieved ({self.seconds:.1f} s)")
@@ -72,7 +75,7 @@ class Summary:
                 "missing_frames": self.missing_frames, "interpolated_frames": self.interpolated_frames,
                 "id_switches": self.id_switches, "source_fps": self.source_fps, "seconds": self.seconds,
                 "fps_achieved": self.fps_achieved, "stage_seconds": self.stage_seconds, "outputs": self.outputs,
-                "warnings": self.warnings}
+                "warnings": self.warnings, "declared_frames": self.declared_frames}
 
 
 @dataclass
@@ -203,7 +206,10 @@ class Pipeline:
                 cancel: threading.Event | None = None) -> PipelineResult:
         """Video (path or frame source) -> `PipelineResult`; writes result + exports to `out_dir` if given."""
         from pipeline.prefetch import PrefetchSource
+        from pipeline.sources import short_read_message
 
+        if out_dir is not None:
+            check_output_folder(out_dir, create=False)  # fail before the long work, not after it
         stage_seconds: dict[str, float] = {}
         frames = PrefetchSource(open_frames(source, self.settings.max_frames))
         try:
@@ -248,10 +254,10 @@ class Pipeline:
             missing_frames=int(missing.sum()), interpolated_frames=int(np.asarray(track.interpolated).sum()),
             id_switches=len(getattr(detection, "id_switches", None) or []), source_fps=float(track.fps),
             seconds=0.0, stage_seconds=stage_seconds)
-        if getattr(detection, "truncated", False):
-            expected = getattr(frames, "frame_count", None)
-            summary.warnings.append(f"{name}: video breaks off after {detection.frames_read}"
-                                    + (f" of {expected}" if expected else "") + " frames (truncated file?)")
+        short_read = short_read_message(name, detection.frames_read, getattr(frames, "frame_count", None))
+        if getattr(detection, "truncated", False) and short_read:
+            summary.declared_frames = frames.frame_count
+            summary.warnings.append(short_read)
         if len(track) < 2:
             summary.warnings.append(f"{name}: only one frame; the 3D pose has no temporal context")
         result = PipelineResult(track=track, tracks=tracks, joints=joints,
@@ -278,7 +284,7 @@ class Pipeline:
              cancel: threading.Event | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Track2D -> ((T, 17, 3) metres root-relative camera frame, (T,) bool missing frames)."""
         try:
-            filled, missing = fill_missing(track.keypoints)
+            filled, missing = hold_nearest(track.keypoints)
         except ValueError:
             raise InputError(f"{track.source or 'video'}: nobody detected") from None
         lifter = self.lifter()
@@ -308,27 +314,34 @@ class Pipeline:
                            constant_bones=s.constant_bones, up=s.up, metadata=metadata)
 
     def write_outputs(self, result: PipelineResult, out_dir: str | Path,
-                      progress: ProgressCallback | None = None) -> dict[str, str]:
-        """Writes the result file (2D track + 3D motion) and every export format; returns {kind: path}."""
+                      progress: ProgressCallback | None = None, result_file: bool = True) -> dict[str, str]:
+        """Writes the result file (2D track + 3D motion; skipped with `result_file=False`) and every export
+        format in `settings.exports`; returns {kind: path}."""
         from motion import export
         from motion.result import save_result
 
-        out = make_folder(out_dir)
-        stem = output_stem(result.summary.source)
+        out = check_output_folder(out_dir)
         written: dict[str, str] = {}
-        total = 1 + len(self.settings.exports)
+        paths = self.output_paths(result.summary.source, out, result_file=result_file)
+        total = len(paths)
         if progress:
             progress("export", 0, total)
-        result_path = out / f"{stem}.result.npz"
-        save_result(result_path, result.motion, result.track)
-        written["result"] = str(result_path)
-        for n, fmt in enumerate(self.settings.exports, start=1):
-            path = out / f"{stem}.{fmt}"
-            export(result.motion, path, format=fmt)
-            written[fmt] = str(path)
+        for n, (kind, path) in enumerate(paths.items(), start=1):
+            if kind == "result":
+                save_result(path, result.motion, result.track)
+            else:
+                export(result.motion, path, format=kind)
+            written[kind] = str(path)
             if progress:
-                progress("export", n + 1, total)
+                progress("export", n, total)
         return written
+
+    def output_paths(self, source_name: str, out_dir: str | Path, result_file: bool = True) -> dict[str, Path]:
+        """{kind: path} that `write_outputs` writes for a source called `source_name` ("result" first)."""
+        out, stem = Path(out_dir), output_stem(source_name)
+        paths = {"result": out / f"{stem}.result.npz"} if result_file else {}
+        paths.update({fmt: out / f"{stem}.{fmt}" for fmt in self.settings.exports})
+        return paths
 
     # ------------------------------------------------------------------------------------------ live
 
@@ -375,7 +388,7 @@ class Pipeline:
                 follow = step.target_id if step.target_id is not None else follow
                 keypoints = next((kp for pid, kp, _ in people if pid == follow), None)
                 if keypoints is not None and not np.isnan(keypoints).all():
-                    last_kp = keypoints if not np.isnan(keypoints).any() else fill_missing(
+                    last_kp = keypoints if not np.isnan(keypoints).any() else hold_nearest(
                         np.stack([last_kp if last_kp is not None else keypoints, keypoints]))[0][1]
                 latency = None
                 if last_kp is not None:  # frames before anyone is seen are not lifted

@@ -6,15 +6,16 @@ them, except the `track_*` arrays, which go into `header["track"]` without their
 
 The record's meaning (the `Motion` part) is `motion.result`'s; this module holds what the motion package
 and the track files (`tracks.track_io.load_track`) both need: reading and writing the container, the
-format name and version, and the track section (`header["track"]`: image_size, fps, person_id, source,
+format name and version, the track section (`header["track"]`: image_size, fps, person_id, source,
 detector, extra; arrays `track_keypoints` (T, 17, 2) pixels, `track_confidence` (T, 17),
-`track_interpolated` (T,) bool).
+`track_interpolated` (T,) bool) and the field checks both use. A result file is untrusted input: the NPZ
+form is read by the restricted reader (`pstmo.safe_npz`, plain arrays only) and every problem is an
+InputError naming the file and, where the structure is wrong, the field.
 """
 
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from pstmo.atomic import write_atomically
 from pstmo.errors import InputError
+from pstmo.safe_npz import read_npz
 from tracks.track import Track2D
 
 FORMAT_NAME = "pstmo-motion"
@@ -72,54 +74,53 @@ def read_json_object(path: Path, what: str) -> dict[str, Any]:
     """The JSON object in `path`; InputError naming the file (as `what`) when unreadable or not an object."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise InputError(f"{path}: not a readable {what} ({exc})") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: not a {what} (no JSON object)")
     return data
 
 
-def _split_json(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """A JSON record's header and arrays (the arrays are taken out of it)."""
-    arrays: dict[str, np.ndarray] = {}
+def _split_json(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A JSON record's header and raw array values (taken out of it; checked later, field by field)."""
+    arrays: dict[str, Any] = {}
     for name in ("joints", "confidence", "contacts"):
         if record.get(name) is not None:
-            arrays[name] = np.asarray(record.pop(name))
+            arrays[name] = record.pop(name)
     track = record.get("track")
     if isinstance(track, dict):
         for name in ("keypoints", "confidence", "interpolated"):
             if track.get(name) is not None:
-                values = np.asarray(track.pop(name), dtype=bool if name == "interpolated" else np.float64)
-                arrays[f"track_{name}"] = values
+                arrays[f"track_{name}"] = track.pop(name)
     return record, arrays
 
 
-def _read_npz(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise InputError(f"{path}: not a readable NPZ file ({exc})") from exc
+def _read_npz(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    arrays: dict[str, Any] = dict(read_npz(path, objects=False))  # plain arrays only: never a pickle
     if "header" not in arrays:
         raise InputError(f"{path}: not a {FORMAT_NAME} file (no 'header' entry)")
     try:
         header = json.loads(str(arrays.pop("header")))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: corrupt header ({exc})") from exc
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"{path}: corrupt header ({exc})") from None
+    if not isinstance(header, dict):
+        raise InputError(f"{path}: field 'header' must be a JSON object")
     return header, arrays
 
 
-def _check_header(path: Path, header: Any) -> None:
-    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-        found = header.get("format") if isinstance(header, dict) else None
-        raise InputError(f"{path}: not a {FORMAT_NAME} file (format is {found!r})")
-    if int(header.get("version", 0)) > FORMAT_VERSION:
-        raise InputError(f"{path}: written by a newer version ({header.get('version')}); update the program")
+def _check_header(path: Path, header: dict[str, Any]) -> None:
+    if header.get("format") != FORMAT_NAME:
+        raise InputError(f"{path}: not a {FORMAT_NAME} file (format is {header.get('format')!r})")
+    version = header.get("version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InputError(f"{path}: field 'version' must be a whole number, got {version!r}")
+    if version > FORMAT_VERSION:
+        raise InputError(f"{path}: written by a newer version ({version}); update the program")
 
 
-def read_record(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """(header, arrays) of a result file; InputError naming the file when it is missing, unreadable, of
-    another format or of a newer version."""
+def read_record(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(header, raw arrays by field name) of a result file; InputError naming the file when it is missing,
+    unreadable, of another format or of a newer version. The arrays are checked by `check_array`."""
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InputError(f"{path}: file not found")
@@ -133,11 +134,50 @@ def read_record(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     return header, arrays
 
 
-def record_from_json(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def record_from_json(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """`read_record` for a result JSON already parsed into `data` (which loses its arrays)."""
     header, arrays = _split_json(data)
     _check_header(path, header)
     return header, arrays
+
+
+def check_array(path: Path, field: str, value: Any, shape: tuple[int | None, ...], kind: str = "float") -> np.ndarray:
+    """`value` as a float64 (or bool) array of `shape` (None: any size); InputError naming the file and field.
+
+    JSON nulls in a float field become NaN.
+    """
+    described = "(" + ", ".join("T" if n is None else str(n) for n in shape) + ")"
+    if isinstance(value, np.ndarray) and value.dtype.kind not in "biuf":
+        raise InputError(f"{path}: field '{field}' must hold numbers, not {value.dtype}")
+    try:
+        if kind == "bool":
+            array = np.asarray(value)
+            if array.dtype.kind not in "biuf":
+                raise ValueError
+            array = array.astype(bool)
+        else:
+            array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        what = "true/false values" if kind == "bool" else "numbers"
+        raise InputError(f"{path}: field '{field}' must be a {described} array of {what}") from None
+    if array.ndim != len(shape) or any(n is not None and n != m for n, m in zip(shape, array.shape, strict=False)):
+        raise InputError(f"{path}: field '{field}' must be a {described} array, got shape {array.shape}")
+    return array
+
+
+def check_number(path: Path, field: str, value: Any) -> float:
+    """`value` as a positive finite float; InputError naming the file and field otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
+        raise InputError(f"{path}: field '{field}' must be a positive number, got {value!r}")
+    return float(value)
+
+
+def _text(path: Path, field: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"{path}: field '{field}' must be text, got {type(value).__name__}")
+    return value
 
 
 def track_section(track: Track2D) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -149,19 +189,38 @@ def track_section(track: Track2D) -> tuple[dict[str, Any], dict[str, np.ndarray]
     return header, arrays
 
 
-def track_from_record(path: Path, header: dict[str, Any], arrays: dict[str, np.ndarray]) -> Track2D | None:
-    """The `Track2D` of a record read by `read_record` (None when it holds none)."""
+def track_from_record(path: Path, header: dict[str, Any], arrays: dict[str, Any]) -> Track2D | None:
+    """The `Track2D` of a record read by `read_record` (None when it holds none); InputError naming the file
+    and the field (`track.image_size`, ...) when the track section is malformed."""
     info = header.get("track")
-    if "track_keypoints" not in arrays or not isinstance(info, dict):
+    if "track_keypoints" not in arrays or info is None:
         return None
+    if not isinstance(info, dict):
+        raise InputError(f"{path}: field 'track' must be an object")
+    if "track_confidence" not in arrays:
+        raise InputError(f"{path}: field 'track.confidence' is missing")
+    keypoints = check_array(path, "track.keypoints", arrays["track_keypoints"], (None, 17, 2))
+    count = len(keypoints)
+    confidence = check_array(path, "track.confidence", arrays["track_confidence"], (count, 17))
+    interpolated = None
+    if arrays.get("track_interpolated") is not None:
+        interpolated = check_array(path, "track.interpolated", arrays["track_interpolated"], (count,), kind="bool")
+    size = info.get("image_size")
+    if not isinstance(size, (list, tuple)) or len(size) != 2 or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in size):
+        raise InputError(f"{path}: field 'track.image_size' must be [width, height] in whole pixels, got {size!r}")
+    person = info.get("person_id")
+    if person is not None and (isinstance(person, bool) or not isinstance(person, int)):
+        raise InputError(f"{path}: field 'track.person_id' must be a whole number or null, got {person!r}")
+    extra = info.get("extra") or {}
+    if not isinstance(extra, dict):
+        raise InputError(f"{path}: field 'track.extra' must be an object")
     try:
-        return Track2D(
-            keypoints=np.asarray(arrays["track_keypoints"], dtype=np.float64), confidence=arrays["track_confidence"],
-            image_size=tuple(info["image_size"]), fps=info["fps"], person_id=info.get("person_id"),
-            interpolated=arrays.get("track_interpolated"), source=info.get("source", ""),
-            detector=info.get("detector", ""), extra=info.get("extra") or {},
-        )
+        return Track2D(keypoints=keypoints, confidence=confidence, image_size=(size[0], size[1]),
+                       fps=check_number(path, "track.fps", info.get("fps")), person_id=person,
+                       interpolated=interpolated, source=_text(path, "track.source", info.get("source")),
+                       detector=_text(path, "track.detector", info.get("detector")), extra=extra)
     except InputError as exc:
-        raise InputError(f"{path}: {exc}") from exc
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{path}: malformed {FORMAT_NAME} file ({exc!r})") from exc
+        if str(exc).startswith(str(path)):
+            raise
+        raise InputError(f"{path}: {exc}") from None

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pstmo.atomic import cannot_write, make_folder
+from pstmo.atomic import cannot_write, check_output_folder
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 
@@ -33,7 +33,7 @@ class RunLog:
         self._file = None
         self._writer = None
         if run_dir is not None:
-            make_folder(run_dir)
+            check_output_folder(run_dir)
             try:
                 self._file = open(run_dir / "log.jsonl", "a", encoding="utf-8")  # noqa: SIM115
             except OSError as error:

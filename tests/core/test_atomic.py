@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pstmo.atomic import PendingFile, atomic_path, make_folder
+from pstmo.atomic import PendingFile, atomic_path, check_output_folder
 from pstmo.errors import InputError
 
 
@@ -32,8 +32,9 @@ def test_a_pending_file_appears_only_on_commit_and_vanishes_on_discard(tmp_path)
 def test_an_os_error_while_writing_is_an_input_error_naming_the_file(tmp_path):
     blocker = tmp_path / "results"
     blocker.write_text("a file where a folder should be")
-    with pytest.raises(InputError, match=f"{blocker / 'run'}: cannot write here"):
-        make_folder(blocker / "run")
-    with pytest.raises(InputError, match="out.npz: cannot write here"), atomic_path(tmp_path / "out.npz") as temporary:
+    with pytest.raises(InputError, match=rf"{blocker / 'run'}: cannot create the output folder \(a file is in the way"):
+        check_output_folder(blocker / "run")
+    with pytest.raises(InputError, match=r"out.npz: cannot write \(the disk is full\)"), \
+            atomic_path(tmp_path / "out.npz") as temporary:
         raise OSError(28, "No space left on device", str(temporary))
     assert [p.name for p in tmp_path.iterdir()] == ["results"]

@@ -38,7 +38,7 @@ def test_stage_one_then_stage_two_lower_both_losses_and_leave_a_usable_checkpoin
     assert records[-1]["event"] == "done" and records[-1]["status"] == "finished"
 
     best = load_checkpoint(second.best_checkpoint)
-    assert best.stage == 2 and best.config == config.model_config()
+    assert best.stage == 2 and best.config == config.model
     assert best.metadata["metrics"]["val_mpjpe_mm"] == pytest.approx(min(val))
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import torch
 
 from pstmo.skeleton import H36M_FLIP_PERMUTATION
+from pstmo.transforms import flip_poses, flip_some, target_position, window_indices, window_offsets
 from training.sequences import PoseSequence
 from training.tensor_dataset import WindowDataset
-from training.windows import flip_poses, flip_some, target_position, window_indices, window_offsets
 
 
 def test_a_centred_window_is_symmetric_around_its_target():
