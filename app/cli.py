@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from pstmo.errors import InputError
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("video", nargs="?", help="video (or image folder) to open and process")
@@ -28,7 +30,7 @@ def _has_display() -> bool:
 
 def run(args: argparse.Namespace) -> int:
     if not _has_display():
-        raise OSError("no display: run under `xvfb-run`, or set QT_QPA_PLATFORM=offscreen")
+        raise InputError("no display: run under `xvfb-run`, or set QT_QPA_PLATFORM=offscreen")
     from PyQt5 import QtCore, QtWidgets
 
     from app.main_window import MainWindow
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         width, height = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
-        raise ValueError(f"--size must look like 1600x900, got {args.size!r}") from None
+        raise InputError(f"--size must look like 1600x900, got {args.size!r}") from None
     window.resize(width, height)
     window.show()
     exit_code = {"code": 0}

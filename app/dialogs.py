@@ -7,15 +7,10 @@ from pathlib import Path
 from PyQt5 import QtCore, QtWidgets
 
 from app.checks import ERROR_STYLE, CheckpointRow, mmpose_installed
-from pipeline.settings import (
-    EXPORT_FORMATS,
-    SMOOTHING_METHODS,
-    UP_AXES,
-    PipelineSettings,
-    default_checkpoint,
-    default_live_checkpoint,
-    parse_person,
-)
+from detectors.tracker import parse_person
+from motion.exporters import FORMATS as EXPORT_FORMATS
+from motion.smoothing import CHOICES as SMOOTHING_METHODS
+from pipeline.settings import UP_AXES, PipelineSettings, default_checkpoint, default_live_checkpoint
 
 DETECTORS = (  # name, label
     ("mediapipe", "MediaPipe BlazePose (built in, works offline)"),

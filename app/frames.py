@@ -14,6 +14,7 @@ from collections import OrderedDict
 import numpy as np
 from PyQt5 import QtCore
 
+from app.workers import failure_message
 from pipeline.playback import FrameReader
 
 CACHE_FRAMES = 24
@@ -73,8 +74,8 @@ class FrameLoader(QtCore.QObject):
     def _run(self) -> None:
         try:
             reader = FrameReader(self.path)
-        except Exception as error:  # noqa: BLE001 - any failure becomes a message
-            self.failed.emit(str(error))
+        except Exception as error:  # noqa: BLE001 - any failure becomes a message (the error rule's one line)
+            self.failed.emit(failure_message(error))
             return
         self.opened.emit(float(reader.fps), int(reader.frame_count))
         try:

@@ -24,6 +24,7 @@ from app.video_view import VideoView
 from app.workers import CallWorker, LiveWorker, ProcessWorker
 from pipeline.pipeline import Pipeline, PipelineResult, output_stem
 from pipeline.settings import PipelineSettings
+from pstmo.atomic import cannot_write, check_output_folder
 from pstmo.errors import InputError
 
 VIDEO_FILTER = "Videos and images (*.mp4 *.mov *.avi *.mkv *.webm *.m4v *.png *.jpg *.jpeg);;All files (*)"
@@ -69,17 +70,6 @@ def default_export_folder(video_path: str | None) -> str:
         except ValueError:
             return str(folder)
     return str(Path.home() / "pstmo_exports")
-
-
-def folder_problem(folder: Path, error: OSError) -> InputError:
-    """A one-line reason why files could not be written into `folder`."""
-    blocker = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        return InputError(f"{folder}: cannot export there, {blocker} is a file, not a folder")
-    if isinstance(error, PermissionError):
-        return InputError(f"{folder}: cannot export there, no permission to write in this folder")
-    reason = error.strerror or str(error)
-    return InputError(f"{folder}: cannot export there ({reason})")
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -600,17 +590,14 @@ class MainWindow(QtWidgets.QMainWindow):
         def work() -> dict[str, str]:
             from dataclasses import replace
 
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise folder_problem(folder, error) from None
+            check_output_folder(folder)  # names the folder and the cause before the work
             motion = pipeline.postprocess(result.joints, result.track, result.missing)
             try:
                 return pipeline.write_outputs(replace(result, motion=motion), folder, result_file=False)
             except InputError:
                 raise
             except OSError as error:
-                raise folder_problem(folder, error) from None
+                raise cannot_write(folder, error, "cannot export there") from None
 
         worker = CallWorker(work, self)
         worker.done.connect(lambda written: self._on_exported(written, str(folder)))
@@ -721,7 +708,7 @@ class MainWindow(QtWidgets.QMainWindow):
         path = Path(path)
         with atomic_path(path, create_folder=True, suffix=".png") as tmp:
             if not self.grab().save(str(tmp), "PNG"):
-                raise OSError(f"{path}: could not write the screenshot")
+                raise InputError(f"{path}: could not write the screenshot")
         return path
 
     def best_frame(self) -> int:

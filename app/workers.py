@@ -1,6 +1,8 @@
 """Background work for the GUI: offline processing and live mode run in QThreads; the GUI thread only draws.
 
-Both workers report through Qt signals (queued across threads). The live worker drops frames rather than
+Both workers report through Qt signals (queued across threads); a failure becomes one line for the GUI by
+`pstmo.errors.one_line` (bad input as its message, anything else as a bug), with the traceback on stderr only
+when PSTMO_DEBUG is set. The live worker drops frames rather than
 queue them: at most `MAX_PENDING` updates wait for the GUI, so a slow GUI never builds up latency.
 """
 
@@ -15,18 +17,18 @@ from PyQt5 import QtCore
 
 from detectors.base import Detector, Person, to_h36m
 from pipeline.pipeline import Cancelled, Pipeline
-from pstmo.errors import InputError
+from pstmo.errors import debugging, one_line
 
 MAX_PENDING = 2
 PREVIEW_WIDTH = 960
 """Preview frames sent to the window while processing are scaled down to at most this width (pixels)."""
 
 
-def readable_error(error: BaseException) -> str:
-    """One line for the user: InputError and OS errors as they are, anything else with its type."""
-    if isinstance(error, InputError | OSError | ValueError):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
+def failure_message(error: BaseException) -> str:
+    """The one line the GUI shows for `error` (`pstmo.errors.one_line`); PSTMO_DEBUG=1 also prints the traceback."""
+    if debugging():
+        traceback.print_exception(error)
+    return one_line(error)
 
 
 class PreviewDetector(Detector):
@@ -98,9 +100,7 @@ class ProcessWorker(QtCore.QThread):
         except Cancelled:
             self.cancelled.emit()
         except Exception as error:  # noqa: BLE001 - every failure becomes a message, never a crash
-            if not isinstance(error, InputError | OSError | ValueError):
-                traceback.print_exc()
-            self.failed.emit(readable_error(error))
+            self.failed.emit(failure_message(error))
         else:
             if self.cancel_event.is_set():
                 self.cancelled.emit()
@@ -122,9 +122,7 @@ class CallWorker(QtCore.QThread):
         try:
             result = self.function()
         except Exception as error:  # noqa: BLE001
-            if not isinstance(error, InputError | OSError | ValueError):
-                traceback.print_exc()
-            self.failed.emit(readable_error(error))
+            self.failed.emit(failure_message(error))
         else:
             self.done.emit(result)
 
@@ -172,7 +170,5 @@ class LiveWorker(QtCore.QThread):
                     self._pending += 1
                 self.update.emit(item)
         except Exception as error:  # noqa: BLE001
-            if not isinstance(error, InputError | OSError | ValueError):
-                traceback.print_exc()
-            self.failed.emit(readable_error(error))
+            self.failed.emit(failure_message(error))
         self.stopped.emit(self.frames)

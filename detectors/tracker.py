@@ -19,10 +19,10 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from detectors.base import Person, to_h36m
-from detectors.track import Track2D
 from pstmo.errors import InputError
 from pstmo.gaps import interpolate_short_gaps, missing_runs
 from pstmo.skeleton import NUM_JOINTS
+from tracks.track import Track2D
 
 PREDICT_FRAMES = 3
 """A lost track's box is moved along its last velocity for at most this many frames."""
@@ -291,20 +291,23 @@ class PeopleTracker:
 
 
 PERSON_RULES: tuple[str, ...] = ("main", "largest", "longest")
-"""How the person to follow is chosen when no ID is given; "main" is the default (see `select_target`)."""
+"""How the person to follow is chosen when no ID is given; "main" is the default (see `select_target`).
+The one list of rule names: the CLI flags, the pipeline settings and the GUI all go through `parse_person`."""
 
 
 def parse_person(person: str | int) -> str | int:
-    """'main' / 'largest' / 'longest' / an integer ID (as int, digit string or '#N' as drawn on the video)
-    -> the rule or the ID."""
-    if isinstance(person, (int, np.integer)):
+    """'main' (also 'auto' or empty) / 'largest' / 'longest' / an integer ID (as int, digit string or '#N'
+    as drawn on the video) -> the rule or the ID. InputError for anything else."""
+    if isinstance(person, (int, np.integer)) and not isinstance(person, bool):
         return int(person)
     text = str(person).strip().lower().removeprefix("#").strip()
     if text.lstrip("-").isdigit():
         return int(text)
+    if text in ("auto", ""):
+        return "main"
     if text in PERSON_RULES:
         return text
-    raise InputError(f"--person must be 'main', 'largest', 'longest' or a track ID number; got {person!r}")
+    raise InputError(f"--person must be 'main', 'largest', 'longest' or a track ID such as 0 or #0; got {person!r}")
 
 
 def main_score(record: TrackRecord) -> float:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from detectors.base import Detector, Person
-from detectors.track import Track2D
 from detectors.tracker import (
     PeopleTracker,
     TrackedPerson,
@@ -27,6 +26,7 @@ from detectors.tracker import (
 )
 from pstmo.errors import InputError
 from pstmo.skeleton import NUM_JOINTS
+from tracks.track import Track2D
 
 log = logging.getLogger(__name__)
 

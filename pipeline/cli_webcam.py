@@ -10,10 +10,11 @@ import time
 
 import numpy as np
 
-from detectors.cli import detector_options
+from pipeline.cli_detect import detector_options
 from pipeline.cli_process import add_model_options
 from pipeline.settings import PipelineSettings
 from pstmo.atomic import atomic_path, check_output_folder
+from pstmo.errors import InputError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +37,7 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
         w, h = text.lower().split("x")
         return int(w), int(h)
     except ValueError:
-        raise ValueError(f"--size must look like 1280x720, got {text!r}") from None
+        raise InputError(f"--size must look like 1280x720, got {text!r}") from None
 
 
 def open_live_source(spec: str, size: tuple[int, int] | None = None):

@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from detectors.track import Track2D
 from pipeline.settings import PipelineSettings
-from pstmo.atomic import check_output_folder
+from pstmo.atomic import PendingFile, check_output_folder
 from pstmo.errors import InputError
 from pstmo.gaps import hold_nearest
 from pstmo.skeleton import NUM_JOINTS
+from tracks.track import Track2D
 
 ProgressCallback = Callable[[str, int, "int | None"], None]
 """progress(stage, done, total): stage is 'detect', 'lift', 'motion' or 'export'; total None if unknown."""
@@ -119,45 +119,9 @@ class LiveUpdate:
     delay_frames: int = 0
 
 
-class LimitedSource:
-    """A frame source that stops after `max_frames` frames (same fps, size and name as the wrapped one)."""
-
-    def __init__(self, source: Any, max_frames: int) -> None:
-        self.source = source
-        self.max_frames = int(max_frames)
-        self.fps = source.fps
-        self.image_size = source.image_size
-        count = getattr(source, "frame_count", None)
-        self.frame_count = min(count, self.max_frames) if count else self.max_frames
-        self.name = getattr(source, "name", "source")
-
-    @property
-    def frames_read(self) -> int:
-        return min(getattr(self.source, "frames_read", 0), self.max_frames)
-
-    @property
-    def truncated(self) -> bool:
-        return bool(getattr(self.source, "truncated", False))
-
-    def __iter__(self) -> Iterator[Any]:
-        for n, frame in enumerate(self.source):
-            if n >= self.max_frames:
-                break
-            yield frame
-
-    def close(self) -> None:
-        self.source.close()
-
-    def __enter__(self) -> LimitedSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 def open_frames(spec: Any, max_frames: int | None = None) -> Any:
     """A frame source from a path, an image folder, a webcam index or an existing source object."""
-    from pipeline.sources import open_source
+    from pipeline.sources import LimitedSource, open_source
 
     source = spec if hasattr(spec, "__iter__") and hasattr(spec, "fps") else open_source(spec)
     return LimitedSource(source, max_frames) if max_frames else source
@@ -511,17 +475,18 @@ def _torch_threads(count: int | None) -> int | None:
 
 
 class _VideoRecorder:
-    """Writes BGR frames to a video file (mp4v); the file appears complete only when closed."""
+    """Writes BGR frames to a video file (mp4v); the file appears complete only when closed (`pstmo.atomic`)."""
 
     def __init__(self, path: str | Path, fps: float, size: tuple[int, int]) -> None:
         import cv2
 
         self.path = Path(path)
-        check_output_folder(self.path.parent)
-        self.tmp = self.path.with_name(f".{self.path.stem}.tmp{self.path.suffix or '.mp4'}")
+        self.file = PendingFile(self.path, create_folder=True, suffix=self.path.suffix or ".mp4")
         self.size = (int(size[0]), int(size[1]))
-        self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps or 30.0), self.size)
+        self.writer = cv2.VideoWriter(str(self.file.temporary), cv2.VideoWriter_fourcc(*"mp4v"), float(fps or 30.0),
+                                      self.size)
         if not self.writer.isOpened():
+            self.file.discard()
             raise InputError(f"{path}: cannot write a video there")
         self.frames = 0
 
@@ -534,10 +499,8 @@ class _VideoRecorder:
         self.frames += 1
 
     def close(self) -> None:
-        import os
-
         self.writer.release()
         if self.frames:
-            os.replace(self.tmp, self.path)
-        elif self.tmp.exists():
-            self.tmp.unlink()
+            self.file.commit()
+        else:
+            self.file.discard()

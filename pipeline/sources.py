@@ -9,7 +9,7 @@ it could decode and stops (`frames_read` says how many, `truncated` whether it e
 and `short_read_message` is the one wording every report uses: "read K of N frames").
 
 `open_source(spec)` picks the source: "webcam:N" (or "webcam") for camera N, a folder of images, an
-image file, else a video file.
+image file, else a video file. `LimitedSource(source, n)` stops any source after its first n frames.
 """
 
 from __future__ import annotations
@@ -166,7 +166,11 @@ def _open_video(path: Path) -> cv2.VideoCapture:
 
 
 def _read_image(path: Path) -> np.ndarray | None:
-    data = np.fromfile(str(path), dtype=np.uint8)
+    """The image at `path` as BGR, or None when it cannot be read or decoded."""
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError:
+        return None
     if data.size == 0:
         return None
     with _quiet_opencv():
@@ -377,3 +381,43 @@ def open_source(spec: str | Path, fps: float | None = None) -> FrameSource:
     if path.suffix.lower() in IMAGE_EXTENSIONS:
         return ImageSource(path)
     return VideoFileSource(path)
+
+
+class LimitedSource:
+    """A frame source cut to its first `max_frames` frames (same fps, size and name as the wrapped one).
+
+    `frame_count` is `max_frames` for a live source, else the smaller of the two; closing it closes the
+    wrapped source.
+    """
+
+    def __init__(self, source: FrameSource, max_frames: int) -> None:
+        self.source = source
+        self.max_frames = int(max_frames)
+        self.fps = source.fps
+        self.image_size = source.image_size
+        count = getattr(source, "frame_count", None)
+        self.frame_count = min(count, self.max_frames) if count else self.max_frames
+        self.name = getattr(source, "name", "source")
+
+    @property
+    def frames_read(self) -> int:
+        return min(getattr(self.source, "frames_read", 0), self.max_frames)
+
+    @property
+    def truncated(self) -> bool:
+        return bool(getattr(self.source, "truncated", False))
+
+    def __iter__(self) -> Iterator[Frame]:
+        for n, frame in enumerate(self.source):
+            if n >= self.max_frames:
+                break
+            yield frame
+
+    def close(self) -> None:
+        self.source.close()
+
+    def __enter__(self) -> LimitedSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

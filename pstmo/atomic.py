@@ -2,7 +2,8 @@
 
 A reader never sees half a file, and an interrupted write leaves the old file (or none) in place. Every
 problem with where the output goes (a folder that cannot be written, a file in the way, a full disk) is an
-`InputError` naming the folder or file and the cause in words, never a bare `[Errno ...]`.
+`InputError` naming the folder or file and the cause in words, never a bare `[Errno ...]`: an `OutputError`
+made by `cannot_write`, or one from `check_output_folder` (the one way to create or check an output folder).
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ class OutputError(InputError):
         self.path, self.cause = Path(path), cause
 
 
-def output_error(path: str | os.PathLike, error: OSError, what: str = "cannot write") -> OutputError:
-    """An `OutputError` `PATH: cannot write (the cause in words)` for an OS error met while writing `path`."""
+def cannot_write(path: str | os.PathLike, error: OSError, what: str = "cannot write") -> OutputError:
+    """The `OutputError` `PATH: cannot write (the cause in words)` for an OS error met while writing `path`."""
     return OutputError(path, describe_os_error(error), what)
 
 
@@ -67,7 +68,7 @@ def _probe_writable(folder: Path) -> None:
     try:
         handle, scratch = tempfile.mkstemp(prefix=".pstmo-write-test.", dir=folder)
     except OSError as error:
-        raise output_error(folder, error, "cannot write output here") from None
+        raise cannot_write(folder, error, "cannot write output here") from None
     os.close(handle)
     os.unlink(scratch)
 
@@ -80,17 +81,21 @@ def check_output_folder(folder: str | os.PathLike, *, create: bool = True) -> Pa
     """
     folder = Path(folder) if str(folder) else Path(".")
     if folder.exists() and not folder.is_dir():
-        raise InputError(f"{folder}: cannot write output here (a file is in the way, not a folder)")
+        raise OutputError(folder, "a file is in the way, not a folder", "cannot write output here")
     if not create:
         existing = _first_existing(folder)
         if not existing.is_dir():
-            raise InputError(f"{folder}: cannot write output here ({existing} is a file, not a folder)")
+            raise OutputError(folder, f"{existing} is a file, not a folder", "cannot write output here")
         _probe_writable(existing)
         return folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise output_error(folder, error, "cannot create the output folder") from None
+        blocker = _first_existing(folder)
+        if blocker.exists() and not blocker.is_dir():
+            raise OutputError(folder, f"a file is in the way: {blocker} is a file, not a folder",
+                              "cannot create the output folder") from None
+        raise cannot_write(folder, error, "cannot create the output folder") from None
     _probe_writable(folder)
     return folder
 
@@ -99,14 +104,14 @@ def check_output_path(path: str | os.PathLike, *, create_folder: bool = False) -
     """`path` as a Path; InputError when it names a folder or its folder is missing (unless created)."""
     path = Path(path)
     if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a file name")
+        raise OutputError(path, "a folder is in the way, not a file name")
     folder = path.parent if str(path.parent) else Path(".")
     if create_folder:
         check_output_folder(folder)
     elif folder.exists() and not folder.is_dir():
-        raise InputError(f"{path}: cannot write, {folder} is a file, not a folder")
+        raise OutputError(path, f"{folder} is a file, not a folder")
     elif not folder.is_dir():
-        raise InputError(f"{path}: output folder {folder} does not exist")
+        raise OutputError(path, f"the output folder {folder} does not exist")
     return path
 
 
@@ -116,29 +121,55 @@ def _default_file_mode() -> int:
     return 0o666 & ~umask
 
 
+class PendingFile:
+    """A temporary file beside `path` that becomes `path` on `commit()` or disappears on `discard()`.
+
+    For writers that stay open across many calls (a video recorder); in a single block use `atomic_path`.
+    `suffix` keeps an extension a writer insists on (e.g. ".npz", ".mp4").
+    """
+
+    def __init__(self, path: str | os.PathLike, *, create_folder: bool = False, suffix: str = "") -> None:
+        self.path = check_output_path(path, create_folder=create_folder)
+        try:
+            handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=suffix or ".tmp",
+                                                 dir=self.path.parent)
+        except OSError as error:
+            raise cannot_write(self.path.parent, error, "cannot write output here") from None
+        os.close(handle)
+        self.temporary = Path(temporary)
+
+    def commit(self) -> Path:
+        """Move the temporary file onto `path`."""
+        try:
+            os.chmod(self.temporary, _default_file_mode())  # mkstemp makes 0600; new files get 0666 & ~umask
+            os.replace(self.temporary, self.path)
+        except OSError as error:
+            self.discard()
+            raise cannot_write(self.path, error) from None
+        return self.path
+
+    def discard(self) -> None:
+        """Delete the temporary file; `path` stays as it was."""
+        self.temporary.unlink(missing_ok=True)
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike, *, create_folder: bool = False, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside `path`; when the block ends without error, move it onto `path`.
 
     For writers that take a file name (safetensors, numpy, OpenCV). `suffix` keeps an extension a
-    writer insists on (e.g. ".npz").
+    writer insists on (e.g. ".npz"). An OSError in the block (the writer's) becomes an InputError naming `path`.
     """
-    path = check_output_path(path, create_folder=create_folder)
+    pending = PendingFile(path, create_folder=create_folder, suffix=suffix)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent)
+        yield pending.temporary
     except OSError as error:
-        raise output_error(path.parent, error, "cannot write output here") from None
-    os.close(handle)
-    try:
-        yield Path(temporary)
-        os.chmod(temporary, _default_file_mode())  # mkstemp makes 0600; a new file normally gets 0666 & ~umask
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise output_error(path, error) from None
+        pending.discard()
+        raise cannot_write(pending.path, error) from None
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        pending.discard()
         raise
+    pending.commit()
 
 
 def write_atomically(

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from pstmo.atomic import OutputError, check_output_folder, describe_os_error, output_error, write_atomically
+from pstmo.atomic import OutputError, cannot_write, check_output_folder, describe_os_error, write_atomically
 from pstmo.atomic import write_json_atomic as _write_json_atomic
 from pstmo.errors import InputError
 
@@ -96,7 +96,7 @@ def save_epoch(
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".epoch_{epoch:04d}.", dir=checkpoints))
     except OSError as error:
-        raise output_error(checkpoints, error) from None
+        raise cannot_write(checkpoints, error) from None
     try:
         save_model(tmp / "model.safetensors")
         tensors, optim_meta = _optimizer_tensors(optimizer)

@@ -55,8 +55,12 @@ class CancelFlag(Protocol):
     def is_set(self) -> bool: ...
 
 
-class NaNLossError(RuntimeError):
-    """The loss became NaN or infinite; the message names the epoch and step."""
+class NaNLossError(InputError):
+    """The loss became NaN or infinite; the message names the epoch and step.
+
+    An InputError (the data or settings cannot be trained on, not a bug): `main.py train` prints it as one
+    `error: ...` line with exit code 1, like every other bad input (`pstmo.errors`).
+    """
 
 
 @dataclass

@@ -271,8 +271,8 @@ def test_an_export_into_a_file_names_the_folder_and_the_cause(processed, qtbot, 
     (tmp_path / "out").write_text("a file where the folder should be")
     window.export(str(tmp_path / "out" / "sub"))
     qtbot.waitUntil(lambda: window.last_error is not None, timeout=30_000)
-    assert window.last_error == (f"{tmp_path / 'out' / 'sub'}: cannot export there, {tmp_path / 'out'} is a file, "
-                                 "not a folder")
+    assert window.last_error == (f"{tmp_path / 'out' / 'sub'}: cannot create the output folder (a file is in the way: "
+                                 f"{tmp_path / 'out'} is a file, not a folder)")
     assert "Errno" not in window.last_error
 
 

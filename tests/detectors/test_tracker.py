@@ -112,6 +112,13 @@ def test_unknown_person_id_or_rule_raises_input_error():
         parse_person("tallest")
 
 
+def test_person_is_largest_or_an_integer_id():
+    assert parse_person("largest") == "largest"
+    assert parse_person(" 3 ") == 3
+    with pytest.raises(ValueError, match="person"):
+        parse_person("bob")
+
+
 def test_streaming_target_sticks_to_its_choice_while_it_is_tracked():
     tracker = PeopleTracker()
     tracker.update(0, [person_at(100, 300, height=150)])

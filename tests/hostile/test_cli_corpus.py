@@ -179,7 +179,7 @@ def _plain_h36m(folder: Path) -> Path:
 
 
 def _ragged_csv(path: Path) -> Path:
-    from detectors.track_io import CSV_MAGIC, track_csv_header
+    from tracks.track_io import CSV_MAGIC, track_csv_header
 
     path.write_text(f"{CSV_MAGIC} image_size=640x480 fps=30\n" + ",".join(track_csv_header()) + "\n0,0.0,1,2\n")
     return path

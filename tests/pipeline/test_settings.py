@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.settings import PipelineSettings, parse_exports, parse_person
+from pipeline.settings import PipelineSettings, parse_exports
+from pstmo.errors import InputError
 
 
-def test_person_is_a_rule_or_an_integer_id_written_as_on_the_video():
+def test_person_is_the_trackers_rule_or_an_integer_id_written_as_on_the_video():
     assert PipelineSettings().person == "main"
-    assert parse_person("largest") == "largest" and parse_person("auto") == "main"
-    assert parse_person(" 3 ") == 3 and parse_person("#0") == 0
-    with pytest.raises(ValueError, match="person"):
-        parse_person("bob")
+    assert PipelineSettings(person="auto").person == "main" and PipelineSettings(person="longest").person == "longest"
+    assert PipelineSettings(person=" 3 ").person == 3 and PipelineSettings(person="#0").person == 0
+    with pytest.raises(InputError, match="person"):
+        PipelineSettings(person="bob")
 
 
 def test_exports_are_checked_and_deduplicated():
@@ -57,10 +58,3 @@ def test_live_causal_mode_uses_the_shipped_causal_model_unless_one_is_chosen(mon
     assert settings.resolved_checkpoint(live=True).name == "mine.json"
     settings.live_checkpoint = "my_causal.json"
     assert settings.resolved_checkpoint(live=True).name == "my_causal.json"
-
-
-def test_the_person_rules_are_the_trackers():
-    from detectors.tracker import PERSON_RULES
-    from pipeline.settings import PERSON_RULES as SETTINGS_RULES
-
-    assert SETTINGS_RULES == PERSON_RULES

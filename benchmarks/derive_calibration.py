@@ -1,6 +1,6 @@
 """Re-derive the constants of `detectors.calibration` from evidence other than the H36M test frames.
 
-    .venv/bin/python -m detectors.derive_calibration [--shared ../shared]
+    .venv/bin/python benchmarks/derive_calibration.py [--shared ../shared]
 
 1. H36M skeleton proportions: 3D joints of subjects S6, S9 and S11 (every 10th frame; the four test
    frames are of S1, S5, S7, S8), measured along the torso axis (mid-hips -> mid-shoulders, length L).
@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from detectors import calibration
-from pstmo.h36m_files import SHARED_3D, load_shared_3d
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from detectors import calibration  # noqa: E402
+from pstmo.h36m_files import SHARED_3D, load_shared_3d  # noqa: E402
 
 H36M_SUBJECTS = ("S6", "S9", "S11")
 

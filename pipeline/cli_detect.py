@@ -89,34 +89,12 @@ def result_to_json(result, detector_name: str) -> dict:
     }
 
 
-class _LimitedSource:
-    """A source cut to its first `limit` frames (for live cameras)."""
-
-    def __init__(self, source, limit: int) -> None:
-        self._source, self._limit = source, limit
-        self.truncated = False
-
-    def __getattr__(self, name):
-        return getattr(self._source, name)
-
-    @property
-    def frame_count(self):
-        count = self._source.frame_count
-        return self._limit if count is None else min(count, self._limit)
-
-    def __iter__(self):
-        for frame in self._source:
-            if frame.index >= self._limit:
-                return
-            yield frame
-
-
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from detectors import create_detector, detect_video
     from detectors.tracker import parse_person
-    from pipeline.sources import open_source, short_read_message
+    from pipeline.sources import LimitedSource, open_source, short_read_message
 
     person = parse_person(args.person)
     check_output_path(args.out)  # fail before the (long) detection, not after
@@ -126,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     options = detector_options(args)
     with open_source(args.input, fps=args.fps) as source:
         if args.max_frames is not None:
-            source = _LimitedSource(source, args.max_frames)
+            source = LimitedSource(source, args.max_frames)
         elif source.frame_count is None:
             raise InputError(f"{source.name}: a live source needs --max-frames")
         detector = create_detector(args.detector, **options)
@@ -138,8 +116,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             bar.close()
             detector.close()
-    if args.out.suffix.lower() == ".csv":  # the chosen person only (layout in detectors/track_io.py)
-        from detectors.track_io import write_track_csv
+    if args.out.suffix.lower() == ".csv":  # the chosen person only (layout in tracks/track_io.py)
+        from tracks.track_io import write_track_csv
 
         write_track_csv(result.track, args.out)
     else:

@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 from pathlib import Path
 
 import numpy as np
 
-from detectors.track import Track2D
 from pstmo.atomic import write_atomically
 from pstmo.errors import InputError
 from pstmo.skeleton import H36M_JOINTS
+from tracks.result_record import read_json_object, read_record, record_from_json, track_from_record
+from tracks.track import Track2D
 
 CSV_MAGIC = "# pstmo-track2d"
 CSV_JOINT_NAMES: tuple[str, ...] = tuple(re.sub(r"[^A-Za-z0-9]", "", name) for name in H36M_JOINTS)
@@ -148,10 +148,8 @@ def _track_from_detect_json(path: Path, data: dict) -> Track2D:
                    fps=float(fps), source=str(path))
 
 
-def _track_from_result(path: Path) -> Track2D:
-    from motion.result import load_result
-
-    _, track = load_result(path)
+def _track_in_result(path: Path, header: dict, arrays: dict) -> Track2D:
+    track = track_from_record(path, header, arrays)
     if track is None:
         raise InputError(f"{path}: this result file holds no 2D track")
     return track
@@ -166,15 +164,10 @@ def load_track(path: str | os.PathLike) -> Track2D:
     if suffix == ".csv":
         return read_track_csv(path)
     if suffix == ".npz":
-        return _track_from_result(path)
+        return _track_in_result(path, *read_record(path))
     if suffix != ".json":
         raise InputError(f"{path}: unknown track file type (use .csv, .json or a .result.npz)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise InputError(f"{path}: not a readable track JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: a track file must be a JSON object")
+    data = read_json_object(path, "track JSON")
     if "format" in data and "keypoints" not in data:
-        return _track_from_result(path)
+        return _track_in_result(path, *record_from_json(path, data))
     return _track_from_detect_json(path, data)
