@@ -3,7 +3,9 @@
 Each subcommand lives in the package that owns it and is imported only when used, so `--help` is
 fast and the core stays importable without Qt. A subcommand module provides
 `configure(parser: argparse.ArgumentParser) -> None` and `run(args: argparse.Namespace) -> int`.
-User errors print as one line (`error: ...`); set PSTMO_DEBUG=1 to see the traceback instead.
+Bad input (`pstmo.errors.InputError`) prints as one line `error: <file>: <problem>` and exits with 1; any
+other exception is a bug and prints one line `internal error (a bug): ...`, exit code 70. Ctrl-C exits with
+130, a usage error with 2 (argparse). Set PSTMO_DEBUG=1 to see the traceback instead.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import importlib
 import os
 import sys
 
-from pstmo.errors import InputError
+from pstmo.errors import EXIT_BUG, EXIT_INPUT_ERROR, InputError, debugging, one_line
 
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stderr chatter; our errors say what failed
 
@@ -21,7 +23,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("app.cli", "open the desktop app (optionally on a video; --screenshot for scripts)"),
     "process": ("pipeline.cli_process", "video -> 2D keypoints -> 3D -> exports, headless"),
     "webcam": ("pipeline.cli_webcam", "live 3D from a webcam, headless, optionally recorded"),
-    "detect": ("detectors.cli", "2D keypoints of one person from a video or image, as JSON"),
+    "detect": ("pipeline.cli_detect", "2D keypoints of one person from a video or image, as JSON"),
     "export": ("motion.cli", "convert a 3D result (NPZ/JSON) to BVH, CSV, JSON or NPZ"),
     "train": ("training.cli_train", "Stage I pre-training or Stage II fine-tuning from a YAML config"),
     "evaluate": ("training.cli_evaluate", "Protocol 1/2 (and more) of a checkpoint on H36M or 3DHP"),
@@ -56,16 +58,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"main.py {name}", description=help_text)
     module.configure(parser)
     args = parser.parse_args(argv[1:])
-    if os.environ.get("PSTMO_DEBUG"):
+    if debugging():
         return int(module.run(args) or 0)
     try:
         return int(module.run(args) or 0)
     except KeyboardInterrupt:
         print(f"{name}: cancelled", file=sys.stderr)
         return 130
-    except (InputError, ValueError, FileNotFoundError, PermissionError, IsADirectoryError, OSError) as error:
+    except InputError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return EXIT_INPUT_ERROR
+    except Exception as error:  # noqa: BLE001 - a bug: one line, not a traceback (PSTMO_DEBUG=1 shows it)
+        print(one_line(error), file=sys.stderr)
+        return EXIT_BUG
 
 
 if __name__ == "__main__":

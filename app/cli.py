@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from pstmo.errors import InputError
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("video", nargs="?", help="video (or image folder) to open and process")
@@ -28,7 +30,7 @@ def _has_display() -> bool:
 
 def run(args: argparse.Namespace) -> int:
     if not _has_display():
-        raise OSError("no display: run under `xvfb-run`, or set QT_QPA_PLATFORM=offscreen")
+        raise InputError("no display: run under `xvfb-run`, or set QT_QPA_PLATFORM=offscreen")
     from PyQt5 import QtCore, QtWidgets
 
     from app.main_window import MainWindow
@@ -48,10 +50,21 @@ def run(args: argparse.Namespace) -> int:
     try:
         width, height = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
-        raise ValueError(f"--size must look like 1600x900, got {args.size!r}") from None
+        raise InputError(f"--size must look like 1600x900, got {args.size!r}") from None
     window.resize(width, height)
     window.show()
     exit_code = {"code": 0}
+
+    shot = {"taken": False}
+    timers: list[QtCore.QTimer] = []
+
+    def later(ms: int, function) -> None:
+        """Runs `function` after `ms` unless the app has quit by then (the timers stop with this call, so none
+        fires in a later event loop of the same process, e.g. the next test)."""
+        timer = QtCore.QTimer(window, singleShot=True, interval=int(ms))
+        timer.timeout.connect(function)
+        timers.append(timer)
+        timer.start()
 
     def finish(ok: bool) -> None:
         if not ok:
@@ -60,14 +73,22 @@ def run(args: argparse.Namespace) -> int:
                 print(f"error: {window.last_error}", file=sys.stderr)
         if ok and window.result is not None:
             index = args.frame if args.frame is not None else window.best_frame()
+            if args.screenshot:  # the frame is decoded in the background: shoot once it is on screen
+                window.frame_shown.connect(lambda shown: shown == index and later(300, _shoot_and_maybe_exit))
+                later(15_000, _shoot_and_maybe_exit)  # decoding failed: shoot anyway
             window.timeline.set_index(index)
             window.show_frame(index)
+            if args.screenshot:
+                return
         if args.screenshot:
-            QtCore.QTimer.singleShot(300, lambda: _shoot_and_maybe_exit())
+            later(300, _shoot_and_maybe_exit)
         elif args.exit_when_done:
-            QtCore.QTimer.singleShot(0, app.quit)
+            later(0, app.quit)
 
     def _shoot_and_maybe_exit() -> None:
+        if shot["taken"]:
+            return
+        shot["taken"] = True
         path = window.save_screenshot(args.screenshot)
         print(f"screenshot: {path}")
         if args.exit_when_done:
@@ -77,12 +98,12 @@ def run(args: argparse.Namespace) -> int:
         from pipeline.sources import open_source
 
         window.live_finished.connect(lambda frames: finish(frames > 0 and window.last_error is None))
-        QtCore.QTimer.singleShot(0, lambda: window.start_live(open_source(args.video)))
+        later(0, lambda: window.start_live(open_source(args.video)))
     elif args.video:
         window.processing_finished.connect(finish)
-        QtCore.QTimer.singleShot(0, lambda: window.open_video(args.video))
+        later(0, lambda: window.open_video(args.video))
     elif args.screenshot or args.exit_when_done:
-        QtCore.QTimer.singleShot(500, lambda: finish(True))
+        later(500, lambda: finish(True))
     if args.exit_when_done:
         def give_up() -> None:
             print(f"error: gave up after {args.timeout:.0f} s", file=sys.stderr)
@@ -90,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
             window.cancel()
             app.quit()
 
-        QtCore.QTimer.singleShot(int(args.timeout * 1000), give_up)
+        later(int(args.timeout * 1000), give_up)
     app.exec_()
+    for timer in timers:
+        timer.stop()
     window.close()
     return exit_code["code"]

@@ -1,36 +1,84 @@
 """`MainWindow`: video with 2D overlay | 3D skeleton, timeline, status; menus wire user actions to the pipeline.
 
-All processing runs in worker threads (`app.workers`); this module only connects widgets, dialogs and
-workers, and draws what they report.
+All processing, frame decoding, checkpoint checks and exports run off the GUI thread (`app.workers`,
+`app.frames`); this module only connects widgets, dialogs and workers, and draws what they report.
+
+The shown result (title, timeline, views, Export) changes only when a new result is ready: while a video is
+processed the window previews its frames, and a failure or Cancel goes back to the result shown before.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 from PyQt5 import QtCore, QtGui, QtWidgets
 
-from app.dialogs import ExportDialog, SettingsDialog, WebcamDialog
+from app.dialogs import EXPORT_OPTION_KEYS, ExportDialog, SettingsDialog, WebcamDialog
+from app.frames import FrameLoader
 from app.skeleton_view import SkeletonView
 from app.store import AppStore
 from app.timeline import Timeline
 from app.video_view import VideoView
 from app.workers import CallWorker, LiveWorker, ProcessWorker
-from pipeline.pipeline import Pipeline, PipelineResult
-from pipeline.playback import FrameReader
+from pipeline.pipeline import Pipeline, PipelineResult, output_stem
 from pipeline.settings import PipelineSettings
+from pstmo.atomic import cannot_write, check_output_folder
 from pstmo.errors import InputError
 
 VIDEO_FILTER = "Videos and images (*.mp4 *.mov *.avi *.mkv *.webm *.m4v *.png *.jpg *.jpeg);;All files (*)"
-ICON_PATH = Path(__file__).resolve().parents[1] / "assets" / "icons" / "pstmo.png"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+ICON_PATH = REPO_ROOT / "assets" / "icons" / "pstmo.png"
+PREVIEW_S = 0.12
+"""Seconds between preview frames while a video is processed."""
+STAGES = {  # progress stage -> (label, start %, share %) of the whole run
+    "detect": ("Detecting people", 0, 80),
+    "lift": ("Lifting to 3D", 80, 18),
+    "motion": ("Building the motion", 98, 1),
+    "export": ("Writing files", 99, 1),
+}
+RESULT_FIELDS = ("detector", "detector_options", "checkpoint", "device", "flip", "smoothing", "person",
+                 "max_frames", "max_gap", "world", "root_trajectory", "foot_lock", "constant_bones", "up")
+"""Settings whose change alters the result on screen (so the app offers to process the video again)."""
+
+
+class ElidedLabel(QtWidgets.QLabel):
+    """A one-line label that shortens its text with "..." to fit (the whole text is its tooltip)."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt name)
+        return QtCore.QSize(50, super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        painter = QtGui.QPainter(self)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), QtCore.Qt.ElideRight, rect.width())
+        painter.setPen(self.palette().color(QtGui.QPalette.WindowText))
+        painter.drawText(rect, int(self.alignment() | QtCore.Qt.AlignVCenter), text)
+
+
+def default_export_folder(video_path: str | None) -> str:
+    """Beside the video; for a video inside the app's own folder (the bundled sample) or none, ~/pstmo_exports."""
+    if video_path:
+        folder = Path(video_path).resolve().parent
+        try:
+            folder.relative_to(REPO_ROOT)
+        except ValueError:
+            return str(folder)
+    return str(Path.home() / "pstmo_exports")
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    """The desktop app's window. `processing_finished(ok)` fires when a video is processed (or fails)."""
+    """The desktop app's window. `processing_finished(ok)` fires when a video is processed (or fails or is
+    cancelled); `frame_shown(index)` when a frame of the result is on screen."""
 
     processing_finished = QtCore.pyqtSignal(bool)
     live_finished = QtCore.pyqtSignal(int)
+    frame_shown = QtCore.pyqtSignal(int)
 
     def __init__(self, store: AppStore | None = None, settings: PipelineSettings | None = None) -> None:
         super().__init__()
@@ -42,14 +90,20 @@ class MainWindow(QtWidgets.QMainWindow):
         self.store = store or AppStore()
         self.pipeline = Pipeline(settings or self.store.pipeline_settings())
         self.result: PipelineResult | None = None
-        self.reader: FrameReader | None = None
-        self.video_path: str | None = None
+        self.video_path: str | None = None  # the video of `result`
+        self.frames: FrameLoader | None = None  # its frames
+        self.processing_path: str | None = None  # a video being processed (not shown as the result yet)
         self.worker: ProcessWorker | None = None
         self.live_worker: LiveWorker | None = None
         self.export_worker: CallWorker | None = None
         self.last_error: str | None = None
         self.last_export: dict[str, str] = {}
-        self.live_dropped = 0
+        self.live_updates = 0
+        self.live_dropped = 0  # frames the live session dropped while busy (shown when it stops)
+        self._queued: tuple | None = None  # what to start when the running worker has stopped
+        self._wanted_frame = 0
+        self._detect_started: float | None = None
+        self._stage = ""
         self._build_widgets()
         self._build_menus()
         self._update_actions()
@@ -72,21 +126,25 @@ class MainWindow(QtWidgets.QMainWindow):
         layout.addWidget(self.timeline)
         self.setCentralWidget(central)
         status = self.statusBar()
-        self.status_text = QtWidgets.QLabel("Ready")
-        self.progress_bar = QtWidgets.QProgressBar(maximumWidth=260)
+        self.status_text = ElidedLabel("Ready: File > Open video (Ctrl+O), or drop a video on the window")
+        self.progress_bar = QtWidgets.QProgressBar()
+        self.progress_bar.setMinimumWidth(300)
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.setAlignment(QtCore.Qt.AlignCenter)
         self.progress_bar.setVisible(False)
         self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop processing or live mode (Esc)")
         self.cancel_button.setVisible(False)
         self.cancel_button.clicked.connect(self.cancel)
         self.fps_label = QtWidgets.QLabel("fps -")
-        self.latency_label = QtWidgets.QLabel("latency -")
+        self.latency_label = QtWidgets.QLabel("")
         status.addWidget(self.status_text, 1)
         status.addPermanentWidget(self.progress_bar)
         status.addPermanentWidget(self.cancel_button)
         status.addPermanentWidget(self.fps_label)
         status.addPermanentWidget(self.latency_label)
 
-    def _action(self, menu: QtWidgets.QMenu, text: str, slot, shortcut: str | None = None) -> QtWidgets.QAction:
+    def _action(self, menu: QtWidgets.QMenu, text: str, slot, shortcut=None) -> QtWidgets.QAction:
         action = menu.addAction(text)
         action.triggered.connect(slot)
         if shortcut:
@@ -97,9 +155,10 @@ class MainWindow(QtWidgets.QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self.open_action = self._action(file_menu, "&Open video...", self.open_video_dialog, "Ctrl+O")
-        self.webcam_action = self._action(file_menu, "Open &webcam...", self.open_webcam_dialog, "Ctrl+W")
+        self.webcam_action = self._action(file_menu, "Open &webcam...", self.open_webcam_dialog, "Ctrl+Shift+O")
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._fill_recent_menu()
+        self.close_video_action = self._action(file_menu, "&Close video", self.close_video, "Ctrl+W")
         file_menu.addSeparator()
         self.export_action = self._action(file_menu, "&Export...", self.export_dialog, "Ctrl+E")
         file_menu.addSeparator()
@@ -107,21 +166,31 @@ class MainWindow(QtWidgets.QMainWindow):
         edit_menu = bar.addMenu("&Edit")
         self.settings_action = self._action(edit_menu, "&Settings...", self.settings_dialog, "Ctrl+,")
         view_menu = bar.addMenu("&View")
-        self.follow_action = self._action(view_menu, "&Follow root", self._toggle_follow)
+        self.reset_view_action = self._action(view_menu, "&Reset view", self.skeleton_view.reset_view, "Ctrl+0")
+        self.follow_action = self._action(view_menu, "&Follow root", self._toggle_follow, "F")
         self.follow_action.setCheckable(True)
         self.follow_action.setChecked(True)
-        self.trail_action = self._action(view_menu, "Root &trail", self._toggle_trail)
+        self.trail_action = self._action(view_menu, "Root &trail", self._toggle_trail, "T")
         self.trail_action.setCheckable(True)
         self.trail_action.setChecked(True)
         play_menu = bar.addMenu("&Playback")
         self.play_action = self._action(play_menu, "&Play / pause", self.timeline.toggle_play, "Space")
         self._action(play_menu, "&Next frame", lambda: self.timeline.step(1), "Right")
         self._action(play_menu, "P&revious frame", lambda: self.timeline.step(-1), "Left")
+        self._action(play_menu, "Forward one second", lambda: self.timeline.step(round(self.timeline.fps)),
+                     "Shift+Right")
+        self._action(play_menu, "Back one second", lambda: self.timeline.step(-round(self.timeline.fps)),
+                     "Shift+Left")
+        self._action(play_menu, "&First frame", self.timeline.go_to_start, "Home")
+        self._action(play_menu, "&Last frame", self.timeline.go_to_end, "End")
+        play_menu.addSeparator()
         self.stop_live_action = self._action(play_menu, "&Stop live / processing", self.cancel, "Esc")
         training_menu = bar.addMenu("&Training")
         self.train_action = self._action(training_menu, "&Train a lifter...", self.training_dialog)
         help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&About", self.about)
+        self._action(help_menu, "&User guide", self.show_guide, "F1")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
+        self._action(help_menu, "&About P-STMO Studio", self.about)
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -141,13 +210,18 @@ class MainWindow(QtWidgets.QMainWindow):
     def _update_actions(self) -> None:
         busy = self.busy
         self.export_action.setEnabled(self.result is not None and not busy)
+        self.close_video_action.setEnabled(self.result is not None and not busy)
         self.settings_action.setEnabled(not busy)
         self.cancel_button.setVisible(busy)
         self.progress_bar.setVisible(self.worker is not None)
+        self.timeline.set_busy(busy)
 
     @property
     def busy(self) -> bool:
         return self.worker is not None or self.live_worker is not None
+
+    def _set_title(self) -> None:
+        self.setWindowTitle(f"P-STMO Studio - {Path(self.video_path).name}" if self.video_path else "P-STMO Studio")
 
     # ---------------------------------------------------------------------------------------- errors
 
@@ -160,6 +234,9 @@ class MainWindow(QtWidgets.QMainWindow):
         box.open()
         self.error_box = box
 
+    def _still_showing(self) -> str:
+        return f"; still showing {Path(self.video_path).name}" if self.result is not None and self.video_path else ""
+
     # ------------------------------------------------------------------------------------ open video
 
     def open_video_dialog(self) -> None:
@@ -169,105 +246,184 @@ class MainWindow(QtWidgets.QMainWindow):
             self.open_video(path)
 
     def open_video(self, path: str) -> bool:
-        """Shows the first frame and starts processing in the background; False (and a message) on bad input."""
-        self.stop_all()
-        self.result = None
-        self.skeleton_view.set_motion(None)
-        if self.reader:
-            self.reader.close()
-            self.reader = None
-        try:
-            from pipeline.sources import open_source
-
-            open_source(str(path)).close()  # the pipeline's own checks and messages for bad input
-            reader = FrameReader(path)
-            first = reader.read(0)
-            if first is None:
-                raise InputError(f"{path}: no frames could be decoded (empty, truncated or not a video)")
-        except InputError as error:
-            self.video_view.set_frame(None)
-            self.video_view.set_message(str(error))
-            self.show_error(str(error))
-            self.processing_finished.emit(False)
-            return False
-        self.reader = reader
-        self.video_path = str(path)
-        self.setWindowTitle(f"P-STMO Studio - {Path(path).name}")
-        self.store.add_recent(str(Path(path).resolve()))
-        self._fill_recent_menu()
-        self.video_view.set_frame(first)
-        count = reader.frame_count or 1
-        if self.pipeline.settings.max_frames:
-            count = min(count, self.pipeline.settings.max_frames)
-        self.timeline.set_range(count, reader.fps)
-        self.start_processing(path)
+        """Processes `path` in the background, previewing its frames; the result on screen is replaced only
+        when the new one is ready. A running job is cancelled first (without waiting on the GUI thread)."""
+        if self._stop_then(("open", str(path))):
+            return True
+        self.start_processing(str(path))
         return True
+
+    def reprocess(self) -> None:
+        """Processes the shown video again (e.g. with new settings)."""
+        if self.video_path:
+            self.open_video(self.video_path)
+
+    def _stop_then(self, job: tuple) -> bool:
+        """If a worker is running: cancel it and run `job` when it has stopped (True). False if none runs."""
+        if not self.busy:
+            return False
+        self._queued = job
+        self.cancel()
+        return True
+
+    def _run_queued(self) -> None:
+        job, self._queued = self._queued, None
+        if job is None or self.busy:
+            self._queued = job if self.busy else None
+            return
+        if job[0] == "open":
+            self.start_processing(job[1])
+        elif job[0] == "live":
+            self.start_live(*job[1:])
 
     def start_processing(self, path: str) -> None:
         self.last_error = None
-        worker = ProcessWorker(self.pipeline, path, parent=self)
+        self.processing_path = path
+        worker = ProcessWorker(self.pipeline, path, parent=self, preview_s=PREVIEW_S)
         worker.progress.connect(self._on_progress)
+        worker.preview.connect(self._on_preview)
         worker.done.connect(self._on_processed)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
         worker.finished.connect(self._worker_finished)
         self.worker = worker
-        self.status_text.setText(f"Processing {Path(path).name}...")
+        self._detect_started = None
+        self._stage = "load"
+        self.status_text.setText(f"Processing {Path(path).name}: loading the models...")
         self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("Loading models...")
+        self.fps_label.setText("fps -")
+        self.latency_label.setText("")
         self._update_actions()
         worker.start()
 
     def _on_progress(self, stage: str, done: int, total: int) -> None:
-        weights = {"detect": (0, 80), "lift": (80, 18), "motion": (98, 1), "export": (99, 1)}
-        base, span = weights.get(stage, (0, 100))
+        if self.sender() is not self.worker:
+            return
+        label, base, span = STAGES.get(stage, (stage, 0, 100))
         fraction = done / total if total and total > 0 else 0.0
         self.progress_bar.setValue(int(base + span * min(fraction, 1.0)))
-        self.progress_bar.setFormat(f"{stage} {done}/{total if total > 0 else '?'}")
+        self.progress_bar.setFormat(f"{label}  %p%")
+        counted = f"{done}/{total}" if total and total > 0 else str(done)
+        self.progress_bar.setToolTip(f"{label}: {counted}")
+        if stage != self._stage:
+            self._stage = stage
+            name = Path(self.processing_path or "").name
+            self.status_text.setText(f"Processing {name}: {label.lower()}..." + self._still_showing())
+        if stage == "detect":
+            now = time.perf_counter()
+            if self._detect_started is None or done <= 1:
+                self._detect_started, self._detect_first = now, done
+            elif now > self._detect_started:
+                fps = (done - self._detect_first) / (now - self._detect_started)
+                self.fps_label.setText(f"{fps:.1f} fps")
+
+    def _on_preview(self, image: np.ndarray, people: list, source_size: tuple[int, int]) -> None:
+        if self.sender() is not self.worker:
+            return
+        note = f"Processing {Path(self.processing_path or '').name}: {self.progress_bar.text().lower()}"
+        self.video_view.set_frame(image, people, None, note, source_size=source_size)
 
     def _on_processed(self, result: PipelineResult) -> None:
-        self.result = result
-        motion = result.motion
-        self.skeleton_view.set_motion(np.asarray(motion.joints), getattr(motion, "frame", "camera"))
-        count = len(result.track)
-        if self.reader and self.reader.frame_count:
-            count = min(count, self.reader.frame_count) if self.reader.frame_count > 1 else count
-        self.timeline.set_range(count, result.track.fps)
-        self.show_frame(0)
+        if self.sender() is not self.worker:
+            return
+        self._show_result(result, self.processing_path or str(result.summary.source))
         s = result.summary
+        reason = result.track.extra.get("target_reason") if isinstance(result.track.extra, dict) else None
+        people = f"{s.people} {'person' if s.people == 1 else 'people'} tracked"
+        self.status_text.setText(f"{Path(self.video_path).name}: {s.frames} frames, {people}"
+                                 + (f". {reason}" if reason else "")
+                                 + (f". {s.missing_frames} frames without the person (3D held)"
+                                    if s.missing_frames else "")
+                                 + "".join(f". Warning: {w}" for w in s.warnings))
+        self.status_text.setToolTip(s.line() + (f"\n{reason}\nChange who is followed in Edit > Settings > "
+                                                "Target person." if reason else ""))
         self.fps_label.setText(f"{s.fps_achieved:.1f} fps processed")
-        self.status_text.setText(s.line())
         self.processing_finished.emit(True)
 
+    def _show_result(self, result: PipelineResult, path: str) -> None:
+        """Makes `result` (of the video at `path`) the one shown: title, timeline, views, Export."""
+        self.result = result
+        self.video_path = str(path)
+        self.processing_path = None
+        self._set_title()
+        self.store.add_recent(str(Path(path).resolve()))
+        self._fill_recent_menu()
+        if self.frames is not None:
+            self.frames.close(wait_s=0)
+        self.frames = FrameLoader(self.video_path, self)
+        self.frames.frameReady.connect(self._on_frame_ready)
+        motion = result.motion
+        self.timeline.set_range(len(result.track), result.track.fps)
+        self.skeleton_view.set_motion(np.asarray(motion.joints), getattr(motion, "frame", "camera"))
+        self.show_frame(0)
+        self._update_actions()
+
     def _on_failed(self, message: str) -> None:
-        self.video_view.set_message(message)
-        self.show_error(message)
+        if self.sender() is not self.worker:
+            return
+        self._restore()
+        self.show_error(message + self._still_showing())
         self.processing_finished.emit(False)
 
     def _on_cancelled(self) -> None:
-        self.status_text.setText("Cancelled")
+        if self.sender() is not self.worker:
+            return
+        self._restore()
+        self.status_text.setText("Cancelled" + self._still_showing())
         self.processing_finished.emit(False)
 
+    def _restore(self) -> None:
+        """Back to the result shown before the failed or cancelled run (or the empty start screen)."""
+        self.processing_path = None
+        if self.result is not None:
+            self.show_frame(self.timeline.index)
+        else:
+            self.video_view.set_frame(None)
+        self.fps_label.setText(f"{self.result.summary.fps_achieved:.1f} fps processed" if self.result else "fps -")
+
     def _worker_finished(self) -> None:
-        sender = self.sender()
-        if sender is self.worker:
+        if self.sender() is self.worker:
             self.worker = None
         self._update_actions()
+        self._run_queued()
 
     def cancel(self) -> None:
-        """Cancels processing and stops live mode."""
+        """Cancels processing and stops live mode (Esc)."""
         if self.worker:
             self.worker.cancel()
         if self.live_worker:
             self.live_worker.cancel()
 
     def stop_all(self, wait_ms: int = 10000) -> None:
+        """Cancels every worker and waits for them (for closing the window and for tests)."""
+        self._queued = None
         for worker in (self.worker, self.live_worker, self.export_worker):
             if worker is not None:
                 if hasattr(worker, "cancel"):
                     worker.cancel()
                 worker.wait(wait_ms)
+        QtWidgets.QApplication.processEvents()  # deliver their last signals
         self.worker = None
         self.live_worker = None
+        self._update_actions()
+
+    def close_video(self) -> None:
+        """File > Close video: back to the empty start screen."""
+        if self.busy:
+            return
+        self.result = None
+        self.video_path = None
+        if self.frames is not None:
+            self.frames.close(wait_s=0)
+            self.frames = None
+        self.timeline.set_range(0, 30.0)
+        self.skeleton_view.set_motion(None)
+        self.video_view.set_frame(None)
+        self.video_view.set_message("File > Open video, drop a video here, or File > Open webcam")
+        self.fps_label.setText("fps -")
+        self.status_text.setText("Ready")
+        self._set_title()
         self._update_actions()
 
     # -------------------------------------------------------------------------------------- playback
@@ -283,25 +439,35 @@ class MainWindow(QtWidgets.QMainWindow):
                 people.append((int(pid), track.keypoints[index], track.confidence[index]))
         return people
 
-    def show_frame(self, index: int) -> None:
-        if self.live_worker is not None:
-            return
-        image = self.reader.read(index) if self.reader else None
-        followed = self.result.track.person_id if self.result else None
-        note = ""
+    def note_at(self, index: int) -> str:
         if self.result is not None and index < len(self.result.missing) and self.result.missing[index]:
-            note = f"person #{followed} not detected here: 3D held from the nearest detected frame"
-        if image is not None:
-            self.video_view.set_frame(image, self.people_at(index), followed, note)
+            return f"person #{self.result.track.person_id} not detected here: 3D held from the nearest detected frame"
+        return ""
+
+    def show_frame(self, index: int) -> None:
+        """Shows frame `index` of the result: the 3D pose at once, the video frame when it is decoded."""
+        if self.live_worker is not None or self.result is None:
+            return
+        self._wanted_frame = int(index)
         self.skeleton_view.show_frame(index)
+        if self.frames is not None and self.processing_path is None:
+            self.frames.request(index)
+
+    def _on_frame_ready(self, index: int, image: np.ndarray) -> None:
+        if self.sender() is not self.frames or index != self._wanted_frame or self.result is None:
+            return
+        if self.processing_path is not None or self.live_worker is not None:
+            return  # the preview of a video being processed, or live mode, owns the video view
+        followed = self.result.track.person_id
+        self.video_view.set_frame(image, self.people_at(index), followed, self.note_at(index),
+                                  source_size=self.result.track.image_size)
+        self.frame_shown.emit(index)
 
     def _toggle_follow(self, checked: bool) -> None:
-        self.skeleton_view.follow_root = checked
-        self.skeleton_view.show_frame(self.timeline.index)
+        self.skeleton_view.set_follow_root(checked)
 
     def _toggle_trail(self, checked: bool) -> None:
-        self.skeleton_view.show_trail = checked
-        self.skeleton_view.show_frame(self.timeline.index)
+        self.skeleton_view.set_show_trail(checked)
 
     # ------------------------------------------------------------------------------------------ live
 
@@ -320,27 +486,31 @@ class MainWindow(QtWidgets.QMainWindow):
         self.start_live(source, record=dialog.record_file())
 
     def start_live(self, source: object, record: str | None = None, duration_s: float | None = None) -> None:
-        """Live mode on any frame source (webcam, or a fake one in tests)."""
-        self.stop_all()
-        self.result = None
-        self.skeleton_view.set_motion(None)
-        self.timeline.set_range(0, 30.0)
+        """Live mode on any frame source (webcam, or a fake one in tests). The processed result stays: when
+        live mode stops it is shown again."""
+        if self._stop_then(("live", source, record, duration_s)):
+            return
         worker = LiveWorker(self.pipeline, source, record=record, duration_s=duration_s, parent=self)
         worker.update.connect(self._on_live_update)
         worker.failed.connect(self.show_error)
         worker.stopped.connect(self._on_live_stopped)
         self.live_worker = worker
         mode = "low latency (causal)" if self.pipeline.settings.live_mode == "causal" else "accurate (centred)"
-        self.status_text.setText(f"Live, {mode}" + (f", recording to {record}" if record else ""))
+        self.status_text.setText(f"Live, {mode}" + (f", recording to {record}" if record else "")
+                                 + " - Esc stops")
+        self.setWindowTitle("P-STMO Studio - live")
         self.live_updates = 0
         self.live_dropped = 0
         self.last_error = None
+        self.fps_label.setText("fps -")
         self._update_actions()
         worker.start()
 
     def _on_live_update(self, update) -> None:
         worker = self.live_worker
         try:
+            if self.sender() is not worker:
+                return
             self.live_updates += 1
             self.video_view.set_frame(update.frame.image, update.people, update.person_id)
             if update.pose is not None:
@@ -358,52 +528,93 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.sender() is self.live_worker:
             self.live_worker = None
         if self.last_error is None:
-            self.status_text.setText(f"Live stopped after {frames} frames ({self.live_dropped} dropped while busy)")
+            self.status_text.setText(f"Live stopped after {frames} frames ({self.live_dropped} dropped while busy)"
+                                     + self._still_showing())
+        if self.result is not None:  # back to the processed result
+            motion = self.result.motion
+            self.skeleton_view.set_motion(np.asarray(motion.joints), getattr(motion, "frame", "camera"),
+                                          index=self.timeline.index)
+            self.show_frame(self.timeline.index)
+        self._set_title()
         self._update_actions()
         self.live_finished.emit(frames)
+        self._run_queued()
 
     # ---------------------------------------------------------------------------------------- export
+
+    def export_settings(self) -> PipelineSettings:
+        """The pipeline settings with the Export dialog's remembered choices."""
+        data = self.pipeline.settings.to_dict()
+        data.update({k: v for k, v in self.store.export_options().items() if k in EXPORT_OPTION_KEYS})
+        try:
+            return PipelineSettings.from_dict(data)
+        except (ValueError, TypeError):
+            return self.pipeline.settings
 
     def export_dialog(self) -> None:
         if self.result is None:
             return
-        folder = self.store.value("export_folder", str(Path(self.video_path or Path.home()).parent / "pstmo_out"))
-        dialog = ExportDialog(self.pipeline.settings, folder, self)
+        folder = self.store.value("export_folder", "") or default_export_folder(self.video_path)
+        stem = output_stem(self.result.summary.source)
+        dialog = ExportDialog(self.export_settings(), folder, self, stem=stem)
         if dialog.exec_() != QtWidgets.QDialog.Accepted:
             return
-        try:
-            settings = dialog.settings()
-        except ValueError as error:
-            self.show_error(str(error))
+        self.export_to(dialog.out_dir(), dialog.settings())
+
+    def export_to(self, out_dir: str, settings: PipelineSettings) -> None:
+        """Remembers the choices, asks before replacing existing files, then exports."""
+        self.store.set_value("export_folder", out_dir)
+        self.store.save_export_options({k: settings.to_dict()[k] for k in EXPORT_OPTION_KEYS})
+        paths = Pipeline(settings).output_paths(self.result.summary.source, Path(out_dir).expanduser(),
+                                                result_file=False)
+        existing = [p for p in paths.values() if p.exists()]
+        if not existing:
+            self.export(out_dir, settings)
             return
-        self.store.set_value("export_folder", dialog.out_dir())
-        self.export(dialog.out_dir(), settings)
+        names = ", ".join(p.name for p in existing)
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Question, "Replace files?",
+                                    f"{len(existing)} file{'s' if len(existing) > 1 else ''} already in {out_dir}: "
+                                    f"{names}.\nReplace {'them' if len(existing) > 1 else 'it'}?",
+                                    QtWidgets.QMessageBox.Yes | QtWidgets.QMessageBox.No, self)
+        box.setDefaultButton(QtWidgets.QMessageBox.No)
+        box.button(QtWidgets.QMessageBox.Yes).setText("Replace")
+        box.finished.connect(lambda answer: answer == QtWidgets.QMessageBox.Yes and self.export(out_dir, settings))
+        box.open()
+        self.overwrite_box = box
 
     def export(self, out_dir: str, settings: PipelineSettings | None = None) -> CallWorker | None:
-        """Writes the current result with `settings` (formats + motion options) off the GUI thread."""
+        """Writes the current result in `settings.exports` (no other files) off the GUI thread."""
         if self.result is None:
             return None
         settings = settings or self.pipeline.settings
-        pipeline = self.pipeline.reconfigured(settings)
+        pipeline = self.pipeline.reconfigured(settings)  # postprocess + write only: nothing loads
         result = self.result
+        folder = Path(out_dir).expanduser()
 
         def work() -> dict[str, str]:
             from dataclasses import replace
 
+            check_output_folder(folder)  # names the folder and the cause before the work
             motion = pipeline.postprocess(result.joints, result.track, result.missing)
-            return pipeline.write_outputs(replace(result, motion=motion), out_dir)
+            try:
+                return pipeline.write_outputs(replace(result, motion=motion), folder, result_file=False)
+            except InputError:
+                raise
+            except OSError as error:
+                raise cannot_write(folder, error, "cannot export there") from None
 
         worker = CallWorker(work, self)
-        worker.done.connect(self._on_exported)
+        worker.done.connect(lambda written: self._on_exported(written, str(folder)))
         worker.failed.connect(self.show_error)
         self.export_worker = worker
-        self.status_text.setText(f"Exporting to {out_dir}...")
+        self.status_text.setText(f"Exporting to {folder}...")
         worker.start()
         return worker
 
-    def _on_exported(self, written: dict[str, str]) -> None:
+    def _on_exported(self, written: dict[str, str], folder: str) -> None:
         self.last_export = written
-        self.status_text.setText("Exported: " + ", ".join(Path(p).name for p in written.values()))
+        names = ", ".join(Path(p).name for p in written.values())
+        self.status_text.setText(f"Exported {len(written)} file{'s' if len(written) != 1 else ''} to {folder}: {names}")
 
     # -------------------------------------------------------------------------------- settings, train
 
@@ -411,16 +622,28 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog = SettingsDialog(self.pipeline.settings, self)
         if dialog.exec_() != QtWidgets.QDialog.Accepted:
             return
-        try:
-            self.apply_settings(dialog.settings())
-        except ValueError as error:
-            self.show_error(str(error))
+        self.apply_settings(dialog.settings())
 
-    def apply_settings(self, settings: PipelineSettings) -> None:
-        """New settings; loaded models are kept when their detector/checkpoint/device did not change."""
+    def apply_settings(self, settings: PipelineSettings, offer_reprocess: bool = True) -> None:
+        """New settings; loaded models are kept when their detector/checkpoint/device did not change
+        (`Pipeline.reconfigured`). When the change alters the shown result, offers to process its video again
+        (the result stays until then)."""
+        old = self.pipeline.settings
         self.pipeline = self.pipeline.reconfigured(settings)
         self.store.save_pipeline_settings(settings)
+        changed = [f for f in RESULT_FIELDS if getattr(old, f) != getattr(settings, f)]
         self.status_text.setText("Settings saved")
+        if offer_reprocess and changed and self.result is not None and self.video_path:
+            name = Path(self.video_path).name
+            box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Question, "Process again?",
+                                        f"Process {name} again with the new settings?\nThe current result stays on "
+                                        "screen until the new one is ready.",
+                                        QtWidgets.QMessageBox.Yes | QtWidgets.QMessageBox.No, self)
+            box.button(QtWidgets.QMessageBox.Yes).setText("Process again")
+            box.button(QtWidgets.QMessageBox.No).setText("Later")
+            box.finished.connect(lambda answer: answer == QtWidgets.QMessageBox.Yes and self.reprocess())
+            box.open()
+            self.reprocess_box = box
 
     def training_dialog(self) -> None:
         from app.training_dialog import TrainingDialog
@@ -432,14 +655,36 @@ class MainWindow(QtWidgets.QMainWindow):
         self._training.raise_()
 
     def use_checkpoint(self, path: str) -> None:
+        """Uses a (checked) Stage II checkpoint from now on, e.g. one the training dialog just made."""
         data = self.pipeline.settings.to_dict()
         data["checkpoint"] = path
         self.apply_settings(PipelineSettings.from_dict(data))
         self.status_text.setText(f"Using checkpoint {path}")
 
+    # ------------------------------------------------------------------------------------------ help
+
+    def show_guide(self) -> None:
+        from app.help import GuideDialog
+
+        if getattr(self, "guide", None) is None:
+            self.guide = GuideDialog(self)
+        self.guide.show()
+        self.guide.raise_()
+
+    def show_shortcuts(self) -> None:
+        from app.help import ShortcutsDialog
+
+        self.shortcuts = ShortcutsDialog(self.menuBar(), self)
+        self.shortcuts.show()
+
     def about(self) -> None:
-        QtWidgets.QMessageBox.about(self, "About P-STMO Studio",
-                                    "Video and webcam to 3D human motion with P-STMO (Shan et al., ECCV 2022).")
+        from app.help import about_text
+
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Information, "About P-STMO Studio", about_text(),
+                                    QtWidgets.QMessageBox.Ok, self)
+        box.setTextFormat(QtCore.Qt.RichText)
+        box.open()
+        self.about_box = box
 
     # ------------------------------------------------------------------------------- drag, screenshot
 
@@ -463,7 +708,7 @@ class MainWindow(QtWidgets.QMainWindow):
         path = Path(path)
         with atomic_path(path, create_folder=True, suffix=".png") as tmp:
             if not self.grab().save(str(tmp), "PNG"):
-                raise OSError(f"{path}: could not write the screenshot")
+                raise InputError(f"{path}: could not write the screenshot")
         return path
 
     def best_frame(self) -> int:
@@ -477,6 +722,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.stop_all(wait_ms=5000)
         if self.export_worker is not None:
             self.export_worker.wait(10000)
-        if self.reader:
-            self.reader.close()
+        if self.frames is not None:
+            self.frames.close()
         super().closeEvent(event)

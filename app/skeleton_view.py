@@ -1,11 +1,13 @@
 """`SkeletonView`: the 3D skeleton in a pyqtgraph `GLViewWidget` — left/right colours, ground grid, orbit and
-zoom (mouse), optional follow-the-root camera and a trail of the root trajectory."""
+zoom (mouse; the camera stays above the floor), Reset view, optional follow-the-root camera and a trail of the
+root trajectory. Each new motion is framed so the whole person (or, without Follow root, their whole path)
+is in view."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph.opengl as gl
-from PyQt5 import QtGui, QtWidgets
+from PyQt5 import QtCore, QtGui, QtWidgets
 
 from app.colors import CENTRE_RGB, LEFT_RGB, RIGHT_RGB, TRAIL_RGB, bone_colors_float
 from pstmo.skeleton import H36M_BONES, H36M_ROOT
@@ -36,10 +38,42 @@ def gl_surface_format() -> QtGui.QSurfaceFormat:
 def configure_opengl() -> None:
     """Call before the QApplication exists: one OpenGL context family for all views (pyqtgraph caches its
     shader programs across views) and OpenGL 2.1 compatibility by default."""
-    from PyQt5 import QtCore
-
     QtWidgets.QApplication.setAttribute(QtCore.Qt.AA_ShareOpenGLContexts)
     QtGui.QSurfaceFormat.setDefaultFormat(gl_surface_format())
+
+
+MIN_ELEVATION = 3.0
+"""Degrees above the floor: the camera never goes below the ground grid."""
+MAX_ELEVATION = 80.0
+"""Degrees: at most a steep top view, never straight overhead (where left and right get confusing)."""
+ORBIT_DEGREES_PER_PIXEL = 0.4
+DISTANCE_RANGE = (0.6, 40.0)
+"""Metres from the camera to the point it looks at (wheel zoom is clamped to this)."""
+HOME_ELEVATION, HOME_AZIMUTH = 12.0, -75.0
+FILL = 0.6
+"""Share of the view the subject fills after framing."""
+EMPTY_CAPTION = "The 3D pose appears here when a video is processed"
+
+
+class OrbitView(gl.GLViewWidget):
+    """A `GLViewWidget` whose orbit is gentler (0.4 degrees per pixel) and clamped between `MIN_ELEVATION` and
+    `MAX_ELEVATION`, whose zoom is clamped to `DISTANCE_RANGE`, and which resets on a double click."""
+
+    doubleClicked = QtCore.pyqtSignal()  # noqa: N815 (Qt signal name)
+
+    def orbit(self, azim: float, elev: float) -> None:
+        self.opts["azimuth"] += azim * ORBIT_DEGREES_PER_PIXEL
+        self.opts["elevation"] = float(np.clip(self.opts["elevation"] + elev * ORBIT_DEGREES_PER_PIXEL,
+                                               MIN_ELEVATION, MAX_ELEVATION))
+        self.update()
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        self.opts["distance"] = float(np.clip(self.opts["distance"] * 0.999 ** delta, *DISTANCE_RANGE))
+        self.update()
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.doubleClicked.emit()
 
 
 class SkeletonView(QtWidgets.QWidget):
@@ -50,10 +84,12 @@ class SkeletonView(QtWidgets.QWidget):
         super().__init__(parent)
         self.follow_root = True
         self.show_trail = True
-        self.view = gl.GLViewWidget()
+        self.view = OrbitView()
         self.view.setFormat(gl_surface_format())
         self.view.setBackgroundColor((28, 30, 36))
-        self.view.setCameraPosition(distance=2.8, elevation=10, azimuth=-75)
+        self.view.setToolTip("Drag to orbit, wheel to zoom, Ctrl+drag to pan; double-click or Ctrl+0 resets the view")
+        self.view.doubleClicked.connect(self.reset_view)
+        self.view.setCameraPosition(distance=2.8, elevation=HOME_ELEVATION, azimuth=HOME_AZIMUTH)
         self.view.setMinimumSize(320, 240)
         self.grid = gl.GLGridItem(size=QtGui.QVector3D(10, 10, 1))
         self.grid.setSpacing(0.5, 0.5, 1)
@@ -73,32 +109,94 @@ class SkeletonView(QtWidgets.QWidget):
         layout.addWidget(self.view)
         self.legend = QtWidgets.QLabel(self.view)
         self.legend.setStyleSheet("QLabel { color: #dddddd; background: rgba(0, 0, 0, 110); padding: 4px; }")
-        self.set_caption("")
+        self._caption = ""
+        self._legend_key: tuple | None = None
         self._motion: np.ndarray | None = None  # (T, 17, 3) display frame
         self._live_trail: list[np.ndarray] = []
         self.current_index: int | None = None
+        self.current_pose: np.ndarray | None = None  # (17, 3) display frame, the drawn live pose
+        self.set_caption(EMPTY_CAPTION)
 
     def set_caption(self, text: str) -> None:
-        """Legend (left/right colours, trail) plus `text` (e.g. the coordinate frame), top-left of the view."""
-        left = "#{:02x}{:02x}{:02x}".format(*LEFT_RGB)
-        right = "#{:02x}{:02x}{:02x}".format(*RIGHT_RGB)
-        trail = "#{:02x}{:02x}{:02x}".format(*TRAIL_RGB)
-        self.legend.setText(f"<span style='color:{left}'>&#9632; left</span> &nbsp; "
-                            f"<span style='color:{right}'>&#9632; right</span> &nbsp; "
-                            f"<span style='color:{trail}'>&#9632; root trail</span>"
-                            + (f"<br>{text}" if text else ""))
+        """`text` (e.g. the coordinate frame) under the legend, top-left of the view."""
+        self._caption = text
+        self._update_legend()
+
+    @property
+    def legend_entries(self) -> list[str]:
+        """What the legend lists: the sides, and the root trail while it is drawn."""
+        entries = ["left", "right"] if self.bones.visible() else []
+        return entries + (["root trail"] if self.trail.visible() else [])
+
+    def _update_legend(self) -> None:
+        key = (tuple(self.legend_entries), self._caption)
+        if key == self._legend_key:
+            return
+        self._legend_key = key
+        colours = {"left": LEFT_RGB, "right": RIGHT_RGB, "root trail": TRAIL_RGB}
+        swatches = " &nbsp; ".join("<span style='color:#{:02x}{:02x}{:02x}'>&#9632; {}</span>".format(
+            *colours[name], name) for name in self.legend_entries)
+        self.legend.setText("<br>".join(part for part in (swatches, self._caption) if part))
+        self.legend.setVisible(bool(swatches or self._caption))
         self.legend.adjustSize()
         self.legend.move(8, 8)
 
+    # ---------------------------------------------------------------------------------------- camera
+
+    def reset_view(self) -> None:
+        """Home camera angle, framed on the subject: the current pose with Follow root, else the whole path."""
+        centre, distance = self._framing()
+        self.view.setCameraPosition(pos=centre, distance=distance, elevation=HOME_ELEVATION, azimuth=HOME_AZIMUTH)
+        self.view.update()
+
+    def _framing(self) -> tuple[QtGui.QVector3D, float]:
+        """(look-at point, camera distance) that fit the subject in about `FILL` of the view: with Follow root
+        the person (their hips in the middle, sized by their typical extent over the clip), else the box around
+        the whole motion."""
+        if self._motion is not None and len(self._motion):
+            poses = self._motion
+        elif self.current_pose is not None:
+            poses = self.current_pose[None]
+        else:
+            return QtGui.QVector3D(0, 0, 0.9), 2.8
+        finite = np.isfinite(poses).all(axis=2).all(axis=1)
+        if not finite.any():
+            return QtGui.QVector3D(0, 0, 0.9), 2.8
+        poses = poses[finite]
+        follow = self.follow_root and self.current_index is not None and self._motion is not None
+        if follow or self._motion is None:
+            extent = poses.max(axis=1) - poses.min(axis=1)  # (T, 3) each pose's own box
+            height = float(np.percentile(extent[:, 2], 95))
+            width = float(np.percentile(np.hypot(extent[:, 0], extent[:, 1]), 95))
+            pose = self._motion[self.current_index] if follow else poses[-1]
+            root = pose[H36M_ROOT] if np.isfinite(pose[H36M_ROOT]).all() else poses[-1, H36M_ROOT]
+            centre = QtGui.QVector3D(float(root[0]), float(root[1]), float(root[2]))
+        else:
+            points = poses.reshape(-1, 3)
+            low, high = points.min(axis=0), points.max(axis=0)
+            height = float(high[2] - min(low[2], 0.0))
+            width = float(np.hypot(*(high[:2] - low[:2])))
+            middle = (low + high) / 2
+            centre = QtGui.QVector3D(float(middle[0]), float(middle[1]), (float(high[2]) + min(float(low[2]), 0)) / 2)
+        height, width = max(height, 1.0), max(width, 0.6)
+        aspect = self.view.height() / max(self.view.width(), 1)
+        view_width = 2 * np.tan(np.radians(self.view.opts["fov"] / 2))  # per metre of distance
+        distance = max(height / (FILL * view_width * aspect), width / (FILL * view_width))
+        return centre, float(np.clip(distance, 1.5, DISTANCE_RANGE[1]))
+
     # ------------------------------------------------------------------------------------------ data
 
-    def set_motion(self, joints: np.ndarray | None, frame: str = "camera") -> None:
-        """Whole sequence; floor = lowest joint over the sequence (0 for world frames)."""
+    def set_motion(self, joints: np.ndarray | None, frame: str = "camera", index: int = 0) -> None:
+        """Whole sequence, shown at frame `index` and framed anew (`reset_view`); floor = lowest joint over the
+        sequence (0 for world frames)."""
         self._live_trail = []
+        self.current_pose = None
         if joints is None:
             self._motion = None
+            self.current_index = None
             for item in (self.trail, self.bones, self.joints):
                 item.setVisible(False)
+            self.set_caption(EMPTY_CAPTION)
             return
         display = to_display(np.asarray(joints), frame)
         self.set_caption({"camera": "camera frame (floor = lowest joint)", "world_y_up": "world frame, metres",
@@ -106,7 +204,21 @@ class SkeletonView(QtWidgets.QWidget):
         if not frame.startswith("world"):
             display[..., 2] -= np.nanmin(display[..., 2])
         self._motion = display
-        self.show_frame(0)
+        self.current_index = int(np.clip(index, 0, len(display) - 1)) if len(display) else None
+        self.reset_view()
+        self.show_frame(index)
+
+    def set_follow_root(self, follow: bool) -> None:
+        """Follow root on: the camera moves with the person. Off: it is framed once on the whole path."""
+        self.follow_root = bool(follow)
+        self.reset_view()
+        if self.current_index is not None:
+            self.show_frame(self.current_index)
+
+    def set_show_trail(self, show: bool) -> None:
+        self.show_trail = bool(show)
+        if self.current_index is not None:
+            self.show_frame(self.current_index)
 
     @property
     def frame_count(self) -> int:
@@ -122,12 +234,16 @@ class SkeletonView(QtWidgets.QWidget):
 
     def show_pose(self, pose: np.ndarray, frame: str = "camera") -> None:
         """A live pose (17, 3) (root-relative camera frame): drawn standing on the grid."""
-        if self._motion is not None or not self._live_trail:
-            self.set_caption("live, root-relative (no trajectory)")
+        first = self._motion is not None or not self._live_trail
         self._motion = None
+        self.current_index = None
         display = to_display(np.asarray(pose)[None], frame)[0]
         display[:, 2] -= np.nanmin(display[:, 2])
+        self.current_pose = display
         self._live_trail = [display[H36M_ROOT]]  # root-relative: the root does not travel, so no trail
+        if first:
+            self.set_caption("live, root-relative (no trajectory)")
+            self.reset_view()
         self._draw(display, np.array(self._live_trail))
 
     def _draw(self, pose: np.ndarray, roots: np.ndarray) -> None:
@@ -138,7 +254,8 @@ class SkeletonView(QtWidgets.QWidget):
         self.bones.setVisible(True)
         self.joints.setVisible(True)
         roots = roots[~np.isnan(roots).any(axis=1)]
-        if self.show_trail and len(roots) >= 2:
+        travelled = len(roots) >= 2 and float(np.ptp(roots[:, :2], axis=0).max()) > 0.01
+        if self.show_trail and travelled:
             ground = roots.copy()
             ground[:, 2] = 0.01
             self.trail.setData(pos=ground)
@@ -147,10 +264,17 @@ class SkeletonView(QtWidgets.QWidget):
             self.trail.setVisible(False)
         if self.follow_root:
             root = pose[H36M_ROOT]
-            self.view.opts["center"] = QtGui.QVector3D(float(root[0]), float(root[1]), float(root[2]) * 0.9)
-            self.grid.resetTransform()
-            self.grid.translate(round(float(root[0]) * 2) / 2, round(float(root[1]) * 2) / 2, 0)
+            self.view.opts["center"] = QtGui.QVector3D(float(root[0]), float(root[1]), float(root[2]))
+            self._move_grid(root)
+        elif self._motion is not None:
+            self._move_grid(np.asarray([self.view.opts["center"].x(), self.view.opts["center"].y(), 0.0]))
+        self._update_legend()
         self.view.update()
+
+    def _move_grid(self, point: np.ndarray) -> None:
+        """Keeps the 10 m grid under `point` (snapped to its 0.5 m lines, so it does not slide)."""
+        self.grid.resetTransform()
+        self.grid.translate(round(float(point[0]) * 2) / 2, round(float(point[1]) * 2) / 2, 0)
 
     def grab_rgb(self) -> np.ndarray:
         """(H, W, 3) uint8 RGB of the rendered view (for tests and screenshots)."""

@@ -1,4 +1,4 @@
-"""Persistent app state in QSettings: pipeline settings (JSON) and the recent-files list."""
+"""Persistent app state in QSettings: pipeline settings (JSON), export choices (JSON) and the recent-files list."""
 
 from __future__ import annotations
 
@@ -52,8 +52,21 @@ class AppStore:
         self.qsettings.setValue("pipeline_settings", settings.to_json())
         self.qsettings.sync()
 
+    def export_options(self) -> dict:
+        """The Export dialog's last choices (formats, world frame, smoothing, ...) as settings fields; {} if none."""
+        try:
+            data = json.loads(self.qsettings.value("export_options", "") or "{}")
+        except (ValueError, TypeError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def save_export_options(self, options: dict) -> None:
+        self.qsettings.setValue("export_options", json.dumps(options))
+        self.qsettings.sync()
+
     def value(self, key: str, default: str = "") -> str:
         return str(self.qsettings.value(key, default) or default)
 
     def set_value(self, key: str, value: str) -> None:
         self.qsettings.setValue(key, value)
+        self.qsettings.sync()

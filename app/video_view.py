@@ -24,14 +24,27 @@ class VideoView(QtWidgets.QWidget):
         self.setMinimumSize(320, 180)
         self.setSizePolicy(QtWidgets.QSizePolicy.Expanding, QtWidgets.QSizePolicy.Expanding)
         self._image: QtGui.QImage | None = None
-        self._people: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self._source_width: float | None = None  # keypoints are in the original video's pixels
+        self._people: list[tuple[int | None, np.ndarray, np.ndarray]] = []
         self._followed: int | None = None
         self._note = ""
         self._message = "File > Open video, drop a video here, or File > Open webcam"
 
-    def set_frame(self, image: np.ndarray | None, people=None, followed: int | None = None, note: str = "") -> None:
-        """`note`: a line drawn in the top-left corner (e.g. that the lifted person is not detected here)."""
+    def set_frame(self, image: np.ndarray | None, people=None, followed: int | None = None, note: str = "",
+                  source_size: tuple[int, int] | None = None) -> None:
+        """`note`: a line drawn in the top-left corner (e.g. that the lifted person is not detected here).
+        `source_size`: (w, h) of the video the keypoints are in, when `image` was scaled down."""
+        self.set_image(image, source_size)
+        self.set_overlay(people, followed, note)
+
+    def set_image(self, image: np.ndarray | None, source_size: tuple[int, int] | None = None) -> None:
         self._image = bgr_to_qimage(image) if image is not None else None
+        self._source_width = float(source_size[0]) if source_size else None
+        self.update()
+
+    def set_overlay(self, people=None, followed: int | None = None, note: str = "") -> None:
+        """People [(id or None, keypoints (17, 2) px, confidence (17,))] drawn over the image; id None draws
+        the skeleton without a label (e.g. detections not yet tracked, while processing)."""
         self._people = list(people or [])
         self._followed = followed
         self._note = note
@@ -61,7 +74,7 @@ class VideoView(QtWidgets.QWidget):
         painter.setRenderHint(QtGui.QPainter.Antialiasing)
         target = self.image_rect()
         painter.drawImage(target, self._image)
-        scale = target.width() / self._image.width()
+        scale = target.width() / (self._source_width or self._image.width())
         for person_id, keypoints, confidence in self._people:
             self._draw_person(painter, target, scale, person_id, keypoints, confidence)
         if self._note:
@@ -74,7 +87,7 @@ class VideoView(QtWidgets.QWidget):
             painter.setPen(QtGui.QColor(255, 220, 120))
             painter.drawText(box, QtCore.Qt.AlignCenter, self._note)
 
-    def _draw_person(self, painter: QtGui.QPainter, target: QtCore.QRectF, scale: float, person_id: int,
+    def _draw_person(self, painter: QtGui.QPainter, target: QtCore.QRectF, scale: float, person_id: int | None,
                      keypoints: np.ndarray, confidence: np.ndarray) -> None:
         points = target.topLeft().x() + keypoints[:, 0] * scale, target.topLeft().y() + keypoints[:, 1] * scale
         xs, ys = points
@@ -93,6 +106,8 @@ class VideoView(QtWidgets.QWidget):
         painter.setBrush(QtGui.QColor(255, 255, 255))
         for x, y in zip(xs[valid], ys[valid], strict=True):
             painter.drawEllipse(QtCore.QPointF(x, y), width, width)
+        if person_id is None:
+            return
         label = f"#{person_id}" + (" (3D)" if person_id == self._followed else "")
         font = painter.font()
         font.setPointSize(11)

@@ -33,10 +33,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from benchmarks.report import emit, machine_info  # noqa: E402
-from pstmo.cameras import normalize_screen_coordinates  # noqa: E402
 from pstmo.config import ModelConfig, preset  # noqa: E402
 from pstmo.lifter import Lifter  # noqa: E402
 from pstmo.model import PSTMO  # noqa: E402
+from pstmo.transforms import normalize_screen_coordinates  # noqa: E402
 
 IMAGE_SIZE = (1000, 1000)
 REFERENCE_FPS = {"pstmo-s-81": 170.0, "pstmo-243": 33.0}
@@ -165,12 +165,13 @@ def h36m_precision(checkpoint: Path, arch: dict, shared: Path, frames_per_sequen
     """MPJPE (mm) on H36M S9 and S11 (Stacked Hourglass 2D, camera 0, the first frames of each sequence) in
     float32 and bfloat16, flip on: how much the bfloat16 path changes the accuracy of a trained model."""
     from pstmo.cameras import load_h36m_cameras, world_to_camera
+    from pstmo.h36m_files import SHARED_3D, SHARED_SH_2D, load_shared_3d, load_shared_sh_2d
     from pstmo.metrics import mpjpe
     from pstmo.skeleton import mpii_to_h36m
 
     cameras = load_h36m_cameras(shared / "data/h36m/h36m_cameras.json")
-    poses_3d = np.load(shared / "data/h36m/data_3d_h36m_int16.npz", allow_pickle=True)["positions_3d"].item()
-    poses_2d = np.load(shared / "data/h36m/data_2d_h36m_sh_qpx_int16.npz", allow_pickle=True)["positions_2d"].item()
+    poses_3d = load_shared_3d(shared / "data/h36m" / SHARED_3D, ("S9", "S11"), dtype=np.float64)
+    poses_2d = load_shared_sh_2d(shared / "data/h36m" / SHARED_SH_2D, ("S9", "S11"))
     lifters = {dtype: Lifter.from_checkpoint(checkpoint, device="cpu", dtype=dtype, **arch)
                for dtype in (torch.float32, torch.bfloat16)}
     predictions: dict = {dtype: [] for dtype in lifters}
@@ -181,9 +182,9 @@ def h36m_precision(checkpoint: Path, arch: dict, shared: Path, frames_per_sequen
             keypoints = poses_2d[subject][action][0][:frames_per_sequence]
             if len(keypoints) == 0:
                 continue
-            target = world_to_camera(world[: len(keypoints)].astype(np.float64) * 1e-4, camera)
+            target = world_to_camera(world[: len(keypoints)], camera)
             targets.append(target - target[:, :1])
-            track = mpii_to_h36m(keypoints.astype(np.float32) / 4)
+            track = mpii_to_h36m(keypoints)
             for dtype, lifter in lifters.items():
                 predictions[dtype].append(lifter.lift(track, (camera.res_w, camera.res_h), flip=True))
     target = np.concatenate(targets)

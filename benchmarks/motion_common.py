@@ -14,6 +14,7 @@ sys.path.insert(0, str(REPO))
 from benchmarks.report import emit as emit_report  # noqa: E402
 from benchmarks.report import machine_info  # noqa: E402
 from pstmo.cameras import Camera, load_h36m_cameras, project_to_2d, world_to_camera  # noqa: E402
+from pstmo.h36m_files import SHARED_3D, SHARED_SH_2D, load_shared_3d, load_shared_sh_2d  # noqa: E402
 from pstmo.skeleton import mpii_to_h36m  # noqa: E402
 
 SHARED = Path(os.environ.get("PSTMO_SHARED_DIR", REPO.parent / "shared"))
@@ -24,11 +25,9 @@ TEST_SUBJECTS = ("S9", "S11")
 def load_h36m() -> tuple[dict, dict, dict]:
     """(3D: subject -> action -> (N, 17, 3) world metres, 2D SH: subject -> action -> list of 4 (N, 16, 2) pixels
     or empty, cameras: subject -> 4 Camera)."""
-    raw3d = np.load(H36M / "data_3d_h36m_int16.npz", allow_pickle=True)["positions_3d"].item()
-    raw2d = np.load(H36M / "data_2d_h36m_sh_qpx_int16.npz", allow_pickle=True)["positions_2d"].item()
+    poses = load_shared_3d(H36M / SHARED_3D, TEST_SUBJECTS, dtype=np.float64)
+    detections = load_shared_sh_2d(H36M / SHARED_SH_2D, TEST_SUBJECTS, dtype=np.float64)
     cameras = load_h36m_cameras(H36M / "h36m_cameras.json")
-    poses = {s: {a: v * 1e-4 for a, v in raw3d[s].items()} for s in TEST_SUBJECTS}
-    detections = {s: {a: [v / 4.0 for v in raw2d[s][a]] for a in raw2d[s]} for s in TEST_SUBJECTS}
     return poses, detections, cameras
 
 

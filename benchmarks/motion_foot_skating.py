@@ -19,9 +19,9 @@ import time
 import numpy as np
 from motion_common import camera_views, emit, load_h36m, machine, sh_noise_in_metres
 
-from detectors.track import Track2D
 from motion import Motion, detect_foot_contacts, foot_skating, lock_feet, postprocess, to_world
 from pstmo.skeleton import mpii_to_h36m
+from tracks.track import Track2D
 
 
 def main() -> None:

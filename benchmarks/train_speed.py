@@ -22,6 +22,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from benchmarks.report import emit, machine_info  # noqa: E402
+from pstmo.device import resolve_device  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.sequences import PoseSequence  # noqa: E402
 from training.tensor_dataset import WindowDataset  # noqa: E402
@@ -50,14 +51,14 @@ def synthetic_sequences(count: int, length: int, seed: int = 0) -> list[PoseSequ
 def measure(config: TrainConfig, stage: int, steps: int, warmup: int) -> dict:
     import training.trainer as trainer_module
 
-    model_config = config.model_config()
-    device = trainer_module.resolve_device(config.device)
+    model_config = config.model
+    device = resolve_device(config.device)
 
     def fake_load(cfg, stg, mcfg, dev):
         sequences = synthetic_sequences(8, 4000)
         if stg == 1:
             sequences = trainer_module._strip_labels(sequences)
-        return WindowDataset(sequences, frames=mcfg.frames, tds=mcfg.tds, causal=mcfg.causal, device=dev), None
+        return WindowDataset(sequences, frames=mcfg.frames, tds=mcfg.tds, causal=mcfg.causal, device=dev), None, {}
 
     original = trainer_module.load_data
     trainer_module.load_data = fake_load
@@ -75,8 +76,7 @@ def measure(config: TrainConfig, stage: int, steps: int, warmup: int) -> dict:
             torch.cuda.synchronize()
         start = time.perf_counter()
         for i in range(n):
-            frames = targets[((offset + i) * batch) % (len(targets) - batch):][:batch]
-            loss = trainer._loss(frames)
+            loss = trainer._loss(*trainer._batch(targets, (offset + i) % (len(targets) // batch), batch))
             trainer.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             trainer.optimizer.step()
@@ -117,10 +117,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    config = TrainConfig(
-        preset=args.preset, frames=args.frames, channel=args.channel, layers=args.layers, batch_size=args.batch,
-        device=args.device, compile=args.compile, bf16=not args.no_bf16, tensorboard=False,
-    )
+    model = {"preset": args.preset, "frames": args.frames}
+    model.update({key: value for key, value in (("channel", args.channel), ("layers", args.layers)) if value})
+    config = TrainConfig.from_dict({"model": model, "batch_size": args.batch, "device": args.device,
+                                    "compile": args.compile, "bf16": not args.no_bf16, "tensorboard": False})
     results = [measure(config, int(stage), args.steps, args.warmup) for stage in args.stages.split(",")]
     device = "cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()) else "cpu"
     emit({

@@ -1,13 +1,12 @@
 """2D pose detectors, multi-person tracking and target selection (no Qt).
 
 `create_detector("mediapipe" | "mmpose", **options)` -> `Detector`; `detect_video(source, detector)` ->
-`DetectionResult` with the chosen person's `Track2D`; `PersonFollower` for frame-by-frame (live) use.
+`DetectionResult` with the chosen person's `Track2D` (`tracks.track`); `PersonFollower` for frame-by-frame (live) use.
 """
 
 from __future__ import annotations
 
 from detectors.base import Detector, Person, to_h36m
-from detectors.track import Track2D
 from detectors.tracker import PeopleTracker, TrackedPerson, build_track, select_target
 from detectors.video import DetectionResult, FrameResult, PersonFollower, detect_video
 from pstmo.errors import InputError
@@ -37,5 +36,5 @@ def create_detector(name: str = "mediapipe", **options) -> Detector:
 
 __all__ = [
     "DETECTORS", "DetectionResult", "Detector", "FrameResult", "PeopleTracker", "Person", "PersonFollower",
-    "Track2D", "TrackedPerson", "build_track", "create_detector", "detect_video", "select_target", "to_h36m",
+    "TrackedPerson", "build_track", "create_detector", "detect_video", "select_target", "to_h36m",
 ]

@@ -6,7 +6,7 @@ joints to where H36M would place them, as linear combinations of the detected po
 under projection, so the same formulas work in 2D pixels and in 3D).
 
 Assumption: shoulders, knees and nose mean the same point in both definitions; hips do not.
-Evidence (not the four H36M test frames): `python -m detectors.derive_calibration` measures (medians)
+Evidence (not the four H36M test frames): `python benchmarks/derive_calibration.py` measures (medians)
 - H36M 3D proportions on subjects S6, S9, S11 (19,465 poses, every 10th frame; the test frames are of
   S1, S5, S7, S8), along the torso axis (L = mid-hips to mid-shoulders): pelvis = mid-hips exactly;
   thorax 0.116 L above mid-shoulders; spine 0.563 L above mid-hips; head 0.240 L above the nose;

@@ -13,6 +13,7 @@ import numpy as np
 
 from detectors import create_detector
 from detectors.base import Person, to_h36m
+from pstmo.safe_npz import read_npz
 from pstmo.skeleton import H36M_JOINTS, blazepose_to_h36m, coco_to_h36m
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "h36m_samples"
@@ -27,7 +28,7 @@ def plain_h36m(person: Person) -> np.ndarray:
 
 def evaluate(detector_name: str = "mediapipe", plain: bool = False, samples: Path = SAMPLES, **options) -> dict:
     """Per-frame and per-joint pixel errors on the H36M sample frames."""
-    data = np.load(samples / "test_h36m_body3d.npz", allow_pickle=True)
+    data = read_npz(samples / "test_h36m_body3d.npz", ["imgname", "part"], objects=False)
     detector = create_detector(detector_name, **options)
     errors, names = [], []
     try:

@@ -20,9 +20,10 @@ from scipy.optimize import linear_sum_assignment
 
 from detectors import appearance as looks
 from detectors.base import Person, to_h36m
-from detectors.track import Track2D
 from pstmo.errors import InputError
+from pstmo.gaps import interpolate_short_gaps, missing_runs
 from pstmo.skeleton import NUM_JOINTS
+from tracks.track import Track2D
 
 PREDICT_FRAMES = 3
 """A lost track's box is moved along its last velocity for at most this many frames."""
@@ -369,12 +370,13 @@ class PeopleTracker:
 
     # ------------------------------------------------------------------ selection
 
-    def select_target(self, person: str | int = "largest") -> int | None:
-        """ID of the person to follow: "largest" (biggest median box height among tracks seen in at least a
-        quarter as many frames as the longest), "longest" (most frames), or a track ID. None if nobody."""
+    def select_target(self, person: str | int = "main") -> int | None:
+        """ID of the person to follow: "main" (the default: largest median box height x frames seen),
+        "largest" (biggest median box height among tracks seen in at least a quarter as many frames as the
+        longest), "longest" (most frames), or a track ID. None if nobody."""
         return select_target(self.tracks, person)
 
-    def current_target(self, person: str | int = "largest") -> int | None:
+    def current_target(self, person: str | int = "main") -> int | None:
         """Streaming target: keeps the previous choice while its track is alive, else chooses again."""
         if isinstance(person, int) or (isinstance(person, str) and person.isdigit()):
             return int(person) if int(person) in self.tracks else None
@@ -385,19 +387,33 @@ class PeopleTracker:
         return self._target
 
 
+PERSON_RULES: tuple[str, ...] = ("main", "largest", "longest")
+"""How the person to follow is chosen when no ID is given; "main" is the default (see `select_target`).
+The one list of rule names: the CLI flags, the pipeline settings and the GUI all go through `parse_person`."""
+
+
 def parse_person(person: str | int) -> str | int:
-    """'largest' / 'longest' / an integer ID (as int or digit string) -> the rule or the ID."""
-    if isinstance(person, (int, np.integer)):
+    """'main' (also 'auto' or empty) / 'largest' / 'longest' / an integer ID (as int, digit string or '#N'
+    as drawn on the video) -> the rule or the ID. InputError for anything else."""
+    if isinstance(person, (int, np.integer)) and not isinstance(person, bool):
         return int(person)
-    text = str(person).strip().lower()
+    text = str(person).strip().lower().removeprefix("#").strip()
     if text.lstrip("-").isdigit():
         return int(text)
-    if text in ("largest", "longest"):
+    if text in ("auto", ""):
+        return "main"
+    if text in PERSON_RULES:
         return text
-    raise InputError(f"--person must be 'largest', 'longest' or a track ID number; got {person!r}")
+    raise InputError(f"--person must be 'main', 'largest', 'longest' or a track ID such as 0 or #0; got {person!r}")
 
 
-def select_target(tracks: dict[int, TrackRecord], person: str | int = "largest") -> int | None:
+def main_score(record: TrackRecord) -> float:
+    """The "main" rule's score: median box height (px) x frames seen. A person seen in every frame beats a
+    slightly taller one missing for a third of the clip; a big one-frame detection counts for little."""
+    return record.median_height * record.length
+
+
+def select_target(tracks: dict[int, TrackRecord], person: str | int = "main") -> int | None:
     """See `PeopleTracker.select_target`. Raises InputError for an unknown ID."""
     rule = parse_person(person)
     candidates = {t: r for t, r in tracks.items() if r.length > 0}
@@ -408,11 +424,32 @@ def select_target(tracks: dict[int, TrackRecord], person: str | int = "largest")
         return rule
     if not candidates:
         return None
+    if rule == "main":
+        return max(candidates, key=lambda t: (main_score(candidates[t]), candidates[t].length))
     if rule == "longest":
         return max(candidates, key=lambda t: (candidates[t].length, candidates[t].median_height))
     longest = max(r.length for r in candidates.values())
     steady = {t: r for t, r in candidates.items() if r.length >= 0.25 * longest}
     return max(steady, key=lambda t: (steady[t].median_height, steady[t].length))
+
+
+def describe_target(tracks: dict[int, TrackRecord], target: int | None, person: str | int, frames: int) -> str:
+    """One line saying whom `select_target` chose and why, e.g. "#0 followed: seen in 191 of 230 frames at
+    402 px, the most height x time of anyone (next: #2, 160 frames at 436 px)"."""
+    if target is None or target not in tracks:
+        return "nobody to follow"
+    rule = parse_person(person)
+    chosen = tracks[target]
+    seen = f"seen in {chosen.length} of {frames} frames at {chosen.median_height:.0f} px"
+    if isinstance(rule, int):
+        return f"#{target} followed: chosen by id, {seen}"
+    why = {"main": "the most height x time of anyone", "largest": "the tallest person seen steadily",
+           "longest": "seen in the most frames"}[rule]
+    text = f"#{target} followed: {seen}, {why}"
+    others = sorted((r for t, r in tracks.items() if t != target and r.length > 0), key=main_score, reverse=True)
+    if others:
+        text += f" (next: #{others[0].track_id}, {others[0].length} frames at {others[0].median_height:.0f} px)"
+    return text
 
 
 # ---------------------------------------------------------------------------------------- stitching
@@ -466,55 +503,6 @@ def stitch_tracks(tracks: dict[int, TrackRecord], fps: float, *, min_length: int
         del tracks[later.track_id]
 
 
-# ---------------------------------------------------------------------------------------- gap filling
-
-def fill_gaps(keypoints: np.ndarray, confidence: np.ndarray, *, max_gap: int, min_confidence: float
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Linearly interpolate each joint across runs of at most `max_gap` unreliable frames.
-
-    keypoints: (T, 17, 2) pixels, NaN where missing; confidence: (T, 17). A joint is unreliable where it is
-    NaN or its confidence is below `min_confidence`; a run of unreliable frames between two reliable ones
-    that is at most `max_gap` long is replaced by linear interpolation. Longer runs and runs at the start or
-    end keep the detected values (NaN where nothing was detected). Confidence is left as detected, except
-    that filled joints that had no detection get the lower confidence of the two frames they were
-    interpolated from.
-    Returns (keypoints, confidence, filled (T, 17) bool).
-    """
-    keypoints = np.array(keypoints, dtype=np.float32, copy=True)
-    confidence = np.array(confidence, dtype=np.float32, copy=True)
-    filled = np.zeros(confidence.shape, dtype=bool)
-    reliable = np.isfinite(keypoints).all(axis=2) & (confidence >= min_confidence)
-    for joint in range(keypoints.shape[1]):
-        good = np.flatnonzero(reliable[:, joint])
-        for before, after in zip(good[:-1], good[1:], strict=True):
-            gap = after - before - 1
-            if gap == 0 or gap > max_gap:
-                continue
-            weights = (np.arange(before + 1, after) - before) / (after - before)
-            start, end = keypoints[before, joint], keypoints[after, joint]
-            span = slice(before + 1, after)
-            was_missing = ~np.isfinite(keypoints[span, joint]).all(axis=1)
-            keypoints[span, joint] = start + weights[:, None] * (end - start)
-            conf = confidence[span, joint]
-            conf[was_missing] = min(confidence[before, joint], confidence[after, joint])
-            filled[span, joint] = True
-    return keypoints, confidence, filled
-
-
-def missing_runs(missing: np.ndarray) -> list[tuple[int, int]]:
-    """[(first, last)] inclusive frame ranges where `missing` (T,) is True."""
-    runs, start = [], None
-    for index, flag in enumerate(np.asarray(missing, dtype=bool)):
-        if flag and start is None:
-            start = index
-        elif not flag and start is not None:
-            runs.append((start, index - 1))
-            start = None
-    if start is not None:
-        runs.append((start, len(missing) - 1))
-    return runs
-
-
 def build_track(record: TrackRecord | None, num_frames: int, image_size: tuple[int, int], fps: float, *,
                 max_gap: int = 15, min_confidence: float = 0.3, source: str = "", detector: str = ""
                 ) -> Track2D:
@@ -535,7 +523,8 @@ def build_track(record: TrackRecord | None, num_frames: int, image_size: tuple[i
             if 0 <= frame < num_frames and frame not in record.held:  # held frames: interpolated below
                 keypoints[frame], confidence[frame] = kp, conf
     detected = np.isfinite(keypoints).all(axis=2).any(axis=1)
-    keypoints, confidence, filled = fill_gaps(keypoints, confidence, max_gap=max_gap, min_confidence=min_confidence)
+    keypoints, confidence, filled = interpolate_short_gaps(keypoints, confidence, max_gap=max_gap,
+                                                          min_confidence=min_confidence)
     interpolated = ~detected & filled.any(axis=1)
     still_missing = ~np.isfinite(keypoints).all(axis=2).any(axis=1)
     low = np.isfinite(keypoints).all(axis=2) & (confidence < min_confidence) & ~filled

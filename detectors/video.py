@@ -15,18 +15,19 @@ import numpy as np
 
 from detectors import appearance
 from detectors.base import Detector, Person
-from detectors.track import Track2D
 from detectors.tracker import (
     PeopleTracker,
     TrackedPerson,
     TrackRecord,
     build_track,
+    describe_target,
     parse_person,
     select_target,
     stitch_tracks,
 )
 from pstmo.errors import InputError
 from pstmo.skeleton import NUM_JOINTS
+from tracks.track import Track2D
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +57,10 @@ class FrameResult:
 class PersonFollower:
     """Detector + tracker for streaming use (webcam): `step(index, image)` per frame.
 
-    person: "largest", "longest" or a track ID; the target is re-chosen only when its track is lost.
+    person: "main", "largest", "longest" or a track ID; the target is re-chosen only when its track is lost.
     """
 
-    def __init__(self, detector: Detector, person: str | int = "largest", tracker: PeopleTracker | None = None,
+    def __init__(self, detector: Detector, person: str | int = "main", tracker: PeopleTracker | None = None,
                  fps: float = 30.0) -> None:
         self.detector = detector
         self.person = parse_person(person)
@@ -131,15 +132,16 @@ def _is_cancelled(cancel: threading.Event | Callable[[], bool] | None) -> bool:
     return bool(cancel())
 
 
-def detect_video(source, detector: Detector, *, person: str | int = "largest", max_gap: int = 15,
+def detect_video(source, detector: Detector, *, person: str | int = "main", max_gap: int = 15,
                  min_confidence: float = 0.3, progress: ProgressCallback | None = None,
                  cancel: threading.Event | Callable[[], bool] | None = None,
                  tracker: PeopleTracker | None = None, stitch: bool = True) -> DetectionResult:
     """Detect and track everyone in `source` (a `pipeline.sources.FrameSource`), then build the chosen
     person's `Track2D` with gaps up to `max_gap` frames interpolated.
 
-    person: "largest" | "longest" | track ID. progress(done, total) is called after every frame; `cancel`
-    (an Event or a callable returning True) stops early and returns what was found so far (cancelled=True).
+    person: "main" | "largest" | "longest" | track ID (see `select_target`; the track's
+    `extra["target_reason"]` says why). progress(done, total) is called after every frame; `cancel` (an Event
+    or a callable returning True) stops early and returns what was found so far (cancelled=True).
     stitch: join tracks of one person lost for a moment and found again under a new ID (`stitch_tracks`).
     Raises InputError when nobody is detected in the whole source, or for an unknown person ID.
     """
@@ -168,6 +170,8 @@ def detect_video(source, detector: Detector, *, person: str | int = "largest", m
     track = build_track(tracks.get(target) if target is not None else None, frames_read, source.image_size,
                         source.fps, max_gap=max_gap, min_confidence=min_confidence, source=source.name,
                         detector=detector.name)
+    if target is not None:
+        track.extra["target_reason"] = describe_target(tracks, target, rule, frames_read)
     missing = np.flatnonzero(track.missing).tolist()
     return DetectionResult(
         track=track, tracks=tracks, target_id=target, id_switches=id_switches,

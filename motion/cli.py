@@ -10,7 +10,7 @@ from pstmo.errors import InputError
 from .exporters import FORMATS, export, format_for
 from .result import load_result
 from .rotations import EULER_ORDERS
-from .smoothing import METHODS, smooth
+from .smoothing import CHOICES, smooth
 from .world import to_world
 
 
@@ -20,7 +20,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, help="output format (default: from the --out suffix)")
     parser.add_argument("--up", choices=("y", "z"), default=None,
                         help="turn the motion into a world frame with this axis up, floor at 0 (BVH is always Y up)")
-    parser.add_argument("--smoothing", choices=(*METHODS, "none"), default="none",
+    parser.add_argument("--smoothing", choices=CHOICES, default="none",
                         help="smooth the joints before writing (default: none; `process` already smooths)")
     parser.add_argument("--smoothing-param", action="append", default=[], metavar="NAME=VALUE",
                         help="a smoothing parameter, repeatable (e.g. window_s=0.5; see docs/motion.md)")

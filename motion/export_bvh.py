@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pstmo.atomic import write_atomically
+from pstmo.errors import InputError
 from pstmo.skeleton import H36M_BONES
 
 from .atomic import check_exportable
@@ -194,7 +195,7 @@ def bvh_text(motion: Motion, order: str = "ZXY", scale: float = 1.0) -> str:
     """The BVH file for `motion` as text. `order`: Euler channel order; `scale`: units per metre
     (1 = metres, 100 = centimetres)."""
     if order not in EULER_ORDERS:
-        raise ValueError(f"unknown Euler order {order!r}; use one of {', '.join(EULER_ORDERS)}")
+        raise InputError(f"unknown Euler order {order!r}; use one of {', '.join(EULER_ORDERS)}")
     positions = to_y_up(motion)
     lengths = symmetric_bone_lengths(positions)
     positions = set_bone_lengths(positions, lengths)
@@ -243,5 +244,7 @@ def write_bvh(motion: Motion, path: str | os.PathLike, order: str = "ZXY", scale
     """Write `motion` as BVH to `path` (atomically). Any coordinate frame is turned Y up (see `to_y_up`);
     bones take the sequence's median lengths, left and right averaged. `scale`: units per metre."""
     check_exportable(motion, path)
+    if order not in EULER_ORDERS:
+        raise InputError(f"{path}: unknown Euler order {order!r}; use one of {', '.join(EULER_ORDERS)}")
     text = bvh_text(motion, order=order, scale=scale)
     write_atomically(path, lambda file: file.write(text))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ from pstmo.errors import InputError
 
 from .motion import Motion
 
-FORMATS = ("bvh", "csv", "json", "npz")
+FORMATS: tuple[str, ...] = ("csv", "bvh", "json", "npz")
+"""Every export format, in the order `process` writes them by default."""
 
 
 def format_for(path: str | os.PathLike, format: str | None = None) -> str:
@@ -25,7 +27,7 @@ def export(motion: Motion, path: str | os.PathLike, format: str | None = None, *
     """Write `motion` to `path` as BVH, CSV, JSON or NPZ (by `format`, else by suffix), atomically.
 
     Options: BVH `order` ("ZXY"), `scale` (units per metre, 1.0); CSV `confidence` (True), `precision` (6).
-    Raises InputError for a bad path, NaN joints or an empty motion.
+    Raises InputError for a bad path, an option the format does not take, NaN joints or an empty motion.
     """
     chosen = format_for(path, format)
     if chosen == "bvh":
@@ -37,7 +39,8 @@ def export(motion: Motion, path: str | os.PathLike, format: str | None = None, *
     else:
         from .export_npz import write_npz as writer
     try:
-        writer(motion, path, **options)
+        inspect.signature(writer).bind(motion, path, **options)
     except TypeError as exc:
-        raise InputError(f"{path}: bad option for {chosen} export ({exc})") from exc
+        raise InputError(f"{path}: bad option for {chosen} export ({exc})") from None
+    writer(motion, path, **options)
     return Path(path)

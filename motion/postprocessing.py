@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from detectors.track import Track2D
 from pstmo.errors import InputError
+from tracks.track import Track2D
 
 from .bones import constant_bone_lengths
 from .contacts import detect_foot_contacts, lock_feet

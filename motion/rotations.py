@@ -70,8 +70,3 @@ def matrix_to_euler(matrices: np.ndarray, order: str = "ZXY") -> np.ndarray:
         out -= 360.0 * np.round(out[0] / 360.0)
     return out
 
-
-def euler_to_matrix(angles: np.ndarray, order: str = "ZXY") -> np.ndarray:
-    """`(..., 3)` degrees in channel `order` -> `(..., 3, 3)`."""
-    angles = np.asarray(angles, dtype=float)
-    return Rotation.from_euler(order, angles.reshape(-1, 3), degrees=True).as_matrix().reshape(angles.shape + (3,))

@@ -16,7 +16,10 @@ from pstmo.errors import InputError
 
 from .motion import Motion
 
-METHODS = ("one_euro", "savgol", "butterworth")
+METHODS: tuple[str, ...] = ("one_euro", "savgol", "butterworth")
+"""The filters `smooth` applies."""
+CHOICES: tuple[str, ...] = ("none", *METHODS)
+"""What a user chooses among (CLI flags, pipeline settings, GUI): no smoothing, or one of METHODS."""
 DEFAULTS: dict[str, dict[str, float]] = {
     "one_euro": {"min_cutoff": 2.0, "beta": 8.0, "d_cutoff": 1.0},
     "savgol": {"window_s": 0.3, "polyorder": 4},

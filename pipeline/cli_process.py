@@ -7,8 +7,10 @@ import json
 import sys
 import threading
 
-from detectors.cli import add_detector_options, detector_options
-from pipeline.settings import EXPORT_FORMATS, SMOOTHING_METHODS, PipelineSettings
+from motion.exporters import FORMATS
+from motion.smoothing import CHOICES as SMOOTHING_CHOICES
+from pipeline.cli_detect import add_detector_options, detector_options
+from pipeline.settings import PipelineSettings
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -16,17 +18,19 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     add_detector_options(parser)
     parser.add_argument("--checkpoint", default=None, help="lifter checkpoint (default: the one in assets/models/)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    parser.add_argument("--person", default="largest", help="tracker id to follow, or 'largest' (default)")
+    parser.add_argument("--person", default="main",
+                        help="whom to follow: 'main' (default: box height x frames seen), 'largest', 'longest' "
+                             "or a tracker id")
     parser.add_argument("--no-flip", action="store_true", help="disable flip test-time augmentation")
-    parser.add_argument("--smoothing", default="savgol", choices=SMOOTHING_METHODS,
+    parser.add_argument("--smoothing", default="savgol", choices=SMOOTHING_CHOICES,
                         help="3D smoothing filter (savgol: least lag offline; live mode always uses one_euro)")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("video", help="video file, image folder or image")
     parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--export", default=",".join(EXPORT_FORMATS),
-                        help=f"comma-separated formats among {','.join(EXPORT_FORMATS)} (default: all)")
+    parser.add_argument("--export", default=",".join(FORMATS),
+                        help=f"comma-separated formats among {','.join(FORMATS)} (default: all)")
     add_model_options(parser)
     parser.add_argument("--max-frames", type=int, default=None, help="process only the first N frames")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON instead of one line")

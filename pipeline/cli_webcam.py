@@ -9,14 +9,15 @@ import argparse
 import json
 import sys
 import threading
-from pathlib import Path
 
 import numpy as np
 
-from detectors.cli import detector_options
+from pipeline.cli_detect import detector_options
 from pipeline.cli_process import add_model_options
 from pipeline.settings import PipelineSettings
-from pstmo.atomic import atomic_path
+from pipeline.sources import short_read_message
+from pstmo.atomic import atomic_path, check_output_folder
+from pstmo.errors import InputError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +40,7 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
         w, h = text.lower().split("x")
         return int(w), int(h)
     except ValueError:
-        raise ValueError(f"--size must look like 1280x720, got {text!r}") from None
+        raise InputError(f"--size must look like 1280x720, got {text!r}") from None
 
 
 def open_live_source(spec: str, size: tuple[int, int] | None = None):
@@ -58,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
                                 checkpoint=args.checkpoint, device=args.device,
                                 flip=not args.no_flip, smoothing=args.smoothing, person=args.person,
                                 live_mode=args.mode, max_frames=args.max_frames)
+    if args.out:
+        check_output_folder(args.out, create=False)  # before the session, not after it
     source = open_live_source(args.source, _parse_size(args.size))
     cancel = threading.Event()
     poses: dict[int, np.ndarray] = {}
@@ -79,10 +82,14 @@ def run(args: argparse.Namespace) -> int:
                "seconds": stats["seconds"], "fps": stats["fps_processed"], "poses": len(poses), "mode": args.mode,
                "latency_ms_median": stats["latency_ms_median"], "latency_ms_p95": stats["latency_ms_p95"],
                "two_d_ms_median": stats["two_d_ms_median"], "lift_ms_median": stats["lift_ms_median"],
-               "record": args.record}
+               "record": args.record, "warnings": []}
+    frames = session.frames  # a replayed file that breaks off: the one "read K of N frames" wording
+    short_read = short_read_message(frames.name, frames.frames_read, frames.frame_count)
+    if frames.truncated and short_read and not cancel.is_set():
+        summary["warnings"].append(short_read)
+        print(f"warning: {short_read}", file=sys.stderr)
     if args.out and poses:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+        out = check_output_folder(args.out)
         order = sorted(poses)
         path = out / "live_poses.npz"
         with atomic_path(path, suffix=".npz") as tmp:

@@ -34,9 +34,9 @@ import numpy as np
 
 from detectors.base import Detector
 from detectors.tracker import TrackedPerson
-from pipeline.gaps import fill_missing
 from pipeline.interfaces import Frames, Lifter, LiftStream
 from pipeline.sources import Frame
+from pstmo.gaps import hold_nearest
 
 _END = object()
 
@@ -157,7 +157,7 @@ class _PersonLift:
         [(source frame index, smoothed pose, arrival time)] answered now."""
         if keypoints is not None and not np.isnan(keypoints).all():
             if np.isnan(keypoints).any():  # fill single missing joints from the last frame
-                keypoints = fill_missing(np.stack([self.last if self.last is not None else keypoints,
+                keypoints = hold_nearest(np.stack([self.last if self.last is not None else keypoints,
                                                    keypoints]))[0][1]
             self.last = keypoints
         if self.last is None:
@@ -179,14 +179,15 @@ class _PersonLift:
 class LiveSession:
     """Live 3D over a frame source; iterate it for `LiveUpdate`s (see the module docstring).
 
-    detector, lifter: loaded models; person: "largest" or a track ID; flip: flip TTA in the lifter.
+    detector, lifter: loaded models; person: a rule ("main", "largest", "longest") or a track ID
+        (`detectors.tracker.parse_person`); flip: flip TTA in the lifter.
     realtime: drop frames that arrive while busy (a camera; a file is then replayed at its frame rate);
         None: True for a live source (no frame count), False for files and in-memory frames.
     record: also write every incoming frame to this video file. duration_s: stop after this long.
     cancel: set it to stop. `stats` holds the counts; `stop()` ends the session from any thread.
     """
 
-    def __init__(self, frames: Frames, detector: Detector, lifter: Lifter, *, person: str | int = "largest",
+    def __init__(self, frames: Frames, detector: Detector, lifter: Lifter, *, person: str | int = "main",
                  flip: bool = False, realtime: bool | None = None, record: str | Path | None = None,
                  duration_s: float | None = None, cancel: threading.Event | None = None,
                  torch_threads: int | None = 1) -> None:

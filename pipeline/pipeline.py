@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,18 +23,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from detectors.base import Detector
-from detectors.track import Track2D
 from detectors.video import DetectionResult
-from pipeline.gaps import fill_missing
 from pipeline.interfaces import Frames, Lifter
 from pipeline.live import LiveSession, LiveUpdate  # noqa: F401 - LiveUpdate is part of this module's API
 from pipeline.settings import PipelineSettings
+from pstmo.atomic import PendingFile, check_output_folder
 from pstmo.errors import InputError
+from pstmo.gaps import hold_nearest
 from pstmo.skeleton import NUM_JOINTS
+from tracks.track import Track2D
 
 if TYPE_CHECKING:
     from motion.motion import Motion
-    from pipeline.sources import Frame
 
 ProgressCallback = Callable[[str, int, "int | None"], None]
 """progress(stage, done, total): stage is 'detect', 'lift', 'motion' or 'export'; total None if unknown."""
@@ -66,15 +66,18 @@ class Summary:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    declared_frames: int | None = None  # frames the damaged video declares when fewer decoded, else None
 
     @property
     def fps_achieved(self) -> float:
         return self.frames / self.seconds if self.seconds > 0 else 0.0
 
     def line(self) -> str:
-        """One human-readable line."""
+        """One human-readable line ("read K of N frames" for a damaged video)."""
         who = f"person {self.person_id}" if self.person_id is not None else "one person"
-        return (f"{self.source}: {self.frames} frames, {self.people} {'person' if self.people == 1 else 'people'} "
+        count = (f"read {self.frames} of {self.declared_frames} frames" if self.declared_frames
+                 else f"{self.frames} frame{'' if self.frames == 1 else 's'}")
+        return (f"{self.source}: {count}, {self.people} {'person' if self.people == 1 else 'people'} "
                 f"tracked ({who} lifted), "
                 f"{self.missing_frames} missing, {self.interpolated_frames} interpolated, "
                 f"{self.fps_achieved:.1f} fps achieved ({self.seconds:.1f} s)")
@@ -84,7 +87,7 @@ class Summary:
                 "missing_frames": self.missing_frames, "interpolated_frames": self.interpolated_frames,
                 "id_switches": self.id_switches, "source_fps": self.source_fps, "seconds": self.seconds,
                 "fps_achieved": self.fps_achieved, "stage_seconds": self.stage_seconds, "outputs": self.outputs,
-                "warnings": self.warnings}
+                "warnings": self.warnings, "declared_frames": self.declared_frames}
 
 
 @dataclass
@@ -106,45 +109,9 @@ class PipelineResult:
     summary: Summary
 
 
-class LimitedSource:
-    """A frame source that stops after `max_frames` frames (same fps, size and name as the wrapped one)."""
-
-    def __init__(self, source: Frames, max_frames: int) -> None:
-        self.source = source
-        self.max_frames = int(max_frames)
-        self.fps = source.fps
-        self.image_size = source.image_size
-        count = source.frame_count
-        self.frame_count = min(count, self.max_frames) if count else self.max_frames
-        self.name = source.name
-
-    @property
-    def frames_read(self) -> int:
-        return min(self.source.frames_read, self.max_frames)
-
-    @property
-    def truncated(self) -> bool:
-        return self.source.truncated
-
-    def __iter__(self) -> Iterator[Frame]:
-        for n, frame in enumerate(self.source):
-            if n >= self.max_frames:
-                break
-            yield frame
-
-    def close(self) -> None:
-        self.source.close()
-
-    def __enter__(self) -> LimitedSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 def open_frames(spec: str | Path | Frames, max_frames: int | None = None) -> Frames:
     """A frame source from a path, an image folder, "webcam:N" or an existing frame source."""
-    from pipeline.sources import open_source
+    from pipeline.sources import LimitedSource, open_source
 
     source = spec if isinstance(spec, Frames) else open_source(spec)
     return LimitedSource(source, max_frames) if max_frames else source
@@ -220,7 +187,10 @@ class Pipeline:
 
     def load_lifter_in_background(self, live: bool = False) -> None:
         """Starts loading the lifter in a thread (torch and scipy imports + checkpoint) so it overlaps other work; a
-        missing checkpoint is still reported at once. `lifter()` waits for it."""
+        missing checkpoint is still reported at once. `lifter()` waits for it. Nothing to do when the lifter
+        was given or loaded already."""
+        if (self._live_lifter if live else self._lifter) is not None:
+            return
         self._check_checkpoint(live)
         if self._loading is None:
             def load() -> None:
@@ -275,7 +245,10 @@ class Pipeline:
                 progress: ProgressCallback | None = None, cancel: threading.Event | None = None) -> PipelineResult:
         """Video (path or frame source) -> `PipelineResult`; writes result + exports to `out_dir` if given."""
         from pipeline.prefetch import PrefetchSource
+        from pipeline.sources import short_read_message
 
+        if out_dir is not None:
+            check_output_folder(out_dir, create=False)  # fail before the long work, not after it
         stage_seconds: dict[str, float] = {}
         frames = PrefetchSource(open_frames(source, self.settings.max_frames))
         try:
@@ -321,10 +294,10 @@ class Pipeline:
             missing_frames=int(missing.sum()), interpolated_frames=int(np.asarray(track.interpolated).sum()),
             id_switches=len(detection.id_switches), source_fps=float(track.fps),
             seconds=0.0, stage_seconds=stage_seconds)
-        if detection.truncated:
-            expected = frames.frame_count
-            summary.warnings.append(f"{name}: video breaks off after {detection.frames_read}"
-                                    + (f" of {expected}" if expected else "") + " frames (truncated file?)")
+        short_read = short_read_message(name, detection.frames_read, frames.frame_count)
+        if detection.truncated and short_read:
+            summary.declared_frames = frames.frame_count
+            summary.warnings.append(short_read)
         if len(track) < 2:
             summary.warnings.append(f"{name}: only one frame; the 3D pose has no temporal context")
         result = PipelineResult(track=track, tracks=tracks, joints=joints,
@@ -351,7 +324,7 @@ class Pipeline:
              cancel: threading.Event | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Track2D -> ((T, 17, 3) metres root-relative camera frame, (T,) bool missing frames)."""
         try:
-            filled, missing = fill_missing(track.keypoints)
+            filled, missing = hold_nearest(track.keypoints)
         except ValueError:
             raise InputError(f"{track.source or 'video'}: nobody detected") from None
         lifter = self.lifter()
@@ -381,28 +354,34 @@ class Pipeline:
                            constant_bones=s.constant_bones, up=s.up, metadata=metadata)
 
     def write_outputs(self, result: PipelineResult, out_dir: str | Path,
-                      progress: ProgressCallback | None = None) -> dict[str, str]:
-        """Writes the result file (2D track + 3D motion) and every export format; returns {kind: path}."""
+                      progress: ProgressCallback | None = None, result_file: bool = True) -> dict[str, str]:
+        """Writes the result file (2D track + 3D motion; skipped with `result_file=False`) and every export
+        format in `settings.exports`; returns {kind: path}."""
         from motion import export
         from motion.result import save_result
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        stem = output_stem(result.summary.source)
+        out = check_output_folder(out_dir)
         written: dict[str, str] = {}
-        total = 1 + len(self.settings.exports)
+        paths = self.output_paths(result.summary.source, out, result_file=result_file)
+        total = len(paths)
         if progress:
             progress("export", 0, total)
-        result_path = out / f"{stem}.result.npz"
-        save_result(result_path, result.motion, result.track)
-        written["result"] = str(result_path)
-        for n, fmt in enumerate(self.settings.exports, start=1):
-            path = out / f"{stem}.{fmt}"
-            export(result.motion, path, format=fmt)
-            written[fmt] = str(path)
+        for n, (kind, path) in enumerate(paths.items(), start=1):
+            if kind == "result":
+                save_result(path, result.motion, result.track)
+            else:
+                export(result.motion, path, format=kind)
+            written[kind] = str(path)
             if progress:
-                progress("export", n + 1, total)
+                progress("export", n, total)
         return written
+
+    def output_paths(self, source_name: str, out_dir: str | Path, result_file: bool = True) -> dict[str, Path]:
+        """{kind: path} that `write_outputs` writes for a source called `source_name` ("result" first)."""
+        out, stem = Path(out_dir), output_stem(source_name)
+        paths = {"result": out / f"{stem}.result.npz"} if result_file else {}
+        paths.update({fmt: out / f"{stem}.{fmt}" for fmt in self.settings.exports})
+        return paths
 
     # ------------------------------------------------------------------------------------------ live
 
@@ -475,17 +454,18 @@ def torch_threads(count: int | None) -> int | None:
 
 
 class VideoRecorder:
-    """Writes BGR frames to a video file (mp4v); the file appears complete only when closed."""
+    """Writes BGR frames to a video file (mp4v); the file appears complete only when closed (`pstmo.atomic`)."""
 
     def __init__(self, path: str | Path, fps: float, size: tuple[int, int]) -> None:
         import cv2
 
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.path.with_name(f".{self.path.stem}.tmp{self.path.suffix or '.mp4'}")
+        self.file = PendingFile(self.path, create_folder=True, suffix=self.path.suffix or ".mp4")
         self.size = (int(size[0]), int(size[1]))
-        self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps or 30.0), self.size)
+        self.writer = cv2.VideoWriter(str(self.file.temporary), cv2.VideoWriter_fourcc(*"mp4v"), float(fps or 30.0),
+                                      self.size)
         if not self.writer.isOpened():
+            self.file.discard()
             raise InputError(f"{path}: cannot write a video there")
         self.frames = 0
 
@@ -498,10 +478,8 @@ class VideoRecorder:
         self.frames += 1
 
     def close(self) -> None:
-        import os
-
         self.writer.release()
         if self.frames:
-            os.replace(self.tmp, self.path)
-        elif self.tmp.exists():
-            self.tmp.unlink()
+            self.file.commit()
+        else:
+            self.file.discard()

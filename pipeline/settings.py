@@ -7,10 +7,13 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from detectors.tracker import parse_person
+from motion.exporters import FORMATS
+from motion.smoothing import CHOICES as SMOOTHING_CHOICES
+from pstmo.errors import InputError
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = REPO_ROOT / "assets" / "models"
-EXPORT_FORMATS: tuple[str, ...] = ("csv", "bvh", "json", "npz")
-SMOOTHING_METHODS: tuple[str, ...] = ("none", "one_euro", "savgol", "butterworth")
 UP_AXES: tuple[str, ...] = ("y", "z")
 
 
@@ -40,26 +43,13 @@ def default_live_checkpoint() -> Path | None:
     return path if path.is_file() and path.with_suffix(".safetensors").is_file() else None
 
 
-def parse_person(text: str | int) -> str | int:
-    """`largest` (the biggest person on average) or a tracker id (int)."""
-    if isinstance(text, int):
-        return text
-    text = str(text).strip().lower()
-    if text in ("largest", "auto", ""):
-        return "largest"
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"person must be 'largest' or a tracker id (integer), got {text!r}") from None
-
-
 def parse_exports(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """'csv,bvh' -> ('csv', 'bvh'); checks every name is a known export format."""
+    """'csv,bvh' -> ('csv', 'bvh'); InputError for a name that is not an export format."""
     names = text.split(",") if isinstance(text, str) else list(text)
     names = [n.strip().lower().lstrip(".") for n in names if n.strip()]
-    unknown = [n for n in names if n not in EXPORT_FORMATS]
+    unknown = [n for n in names if n not in FORMATS]
     if unknown:
-        raise ValueError(f"unknown export format(s) {', '.join(unknown)}; use {', '.join(EXPORT_FORMATS)}")
+        raise InputError(f"unknown export format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
     return tuple(dict.fromkeys(names))
 
 
@@ -74,7 +64,7 @@ class PipelineSettings:
     flip: flip test-time augmentation in the lifter (slower, a little more accurate).
     smoothing: offline smoothing method of `motion.postprocess` ("none", "one_euro", "savgol", "butterworth");
         savgol by default (measured: 60.2 vs 61.9 mm MPJPE, 4.9 vs 29.5 mm acceleration error, see docs/motion.md).
-    person: "largest" or a tracker id.
+    person: "main" (default), "largest", "longest" or a tracker id (`detectors.tracker.parse_person`).
     exports: formats written by `process` (csv, bvh, json, npz).
     max_frames: stop after this many frames (None = whole video).
     max_gap: longest run of missing frames the tracker interpolates.
@@ -93,8 +83,8 @@ class PipelineSettings:
     device: str = "auto"
     flip: bool = True
     smoothing: str = "savgol"
-    person: str | int = "largest"
-    exports: tuple[str, ...] = EXPORT_FORMATS
+    person: str | int = "main"
+    exports: tuple[str, ...] = FORMATS
     max_frames: int | None = None
     max_gap: int = 15
     world: bool = True
@@ -110,16 +100,16 @@ class PipelineSettings:
         self.person = parse_person(self.person)
         self.exports = parse_exports(self.exports)
         self.smoothing = str(self.smoothing or "none").lower()
-        if self.smoothing not in SMOOTHING_METHODS:
-            raise ValueError(f"smoothing must be one of {', '.join(SMOOTHING_METHODS)}, got {self.smoothing!r}")
+        if self.smoothing not in SMOOTHING_CHOICES:
+            raise InputError(f"smoothing must be one of {', '.join(SMOOTHING_CHOICES)}, got {self.smoothing!r}")
         if self.up not in UP_AXES:
-            raise ValueError(f"up axis must be y or z, got {self.up!r}")
+            raise InputError(f"up axis must be y or z, got {self.up!r}")
         if self.device not in ("auto", "cpu", "cuda"):
-            raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
+            raise InputError(f"device must be auto, cpu or cuda, got {self.device!r}")
         if self.live_mode not in ("causal", "centred"):
-            raise ValueError(f"live mode must be causal or centred, got {self.live_mode!r}")
+            raise InputError(f"live mode must be causal or centred, got {self.live_mode!r}")
         if self.max_frames is not None and self.max_frames < 1:
-            raise ValueError(f"max_frames must be at least 1, got {self.max_frames}")
+            raise InputError(f"max_frames must be at least 1, got {self.max_frames}")
 
     def resolved_checkpoint(self, live: bool = False) -> Path | None:
         """Offline (and live centred mode): `checkpoint`, else the shipped default. Live causal mode:

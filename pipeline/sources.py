@@ -4,11 +4,12 @@ Every source is an iterable of `Frame(index, time_s, image)` with `image` a (H, 
 and has `fps`, `image_size` (width, height) pixels, `frame_count` (None when unknown, e.g. live),
 `name`, `frames_read` and `close()`; use it as a context manager. Frames are read one at a time (a video
 is streamed, never loaded whole). Bad input raises `pstmo.errors.InputError` with one line naming the file
-when the source is opened; a video that breaks off part-way yields the frames it could decode and stops
-(`frames_read` says how many, `truncated` whether it ended before `frame_count`).
+when the source is opened; a damaged video (cut short, or a packet that no longer decodes) yields the frames
+it could decode and stops (`frames_read` says how many, `truncated` whether it ended before `frame_count`,
+and `short_read_message` is the one wording every report uses: "read K of N frames").
 
 `open_source(spec)` picks the source: "webcam:N" (or "webcam") for camera N, a folder of images, an
-image file, else a video file.
+image file, else a video file. `LimitedSource(source, n)` stops any source after its first n frames.
 """
 
 from __future__ import annotations
@@ -17,13 +18,18 @@ import math
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from pstmo.errors import InputError
+
+if TYPE_CHECKING:
+    from pipeline.interfaces import Frames
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 DEFAULT_FPS = 30.0
@@ -100,6 +106,17 @@ class FrameSource(ABC):
         return count
 
 
+def short_read_message(name: str, frames_read: int, frame_count: int | None) -> str | None:
+    """`NAME: read K of N frames ...` when fewer frames decoded than the file declares, else None.
+
+    The CLI warnings, the pipeline summary and the GUI all report a damaged video in these words.
+    """
+    if frame_count is None or frames_read >= frame_count:
+        return None
+    return (f"{name}: read {frames_read} of {frame_count} frames; the video is damaged or cut short, "
+            "so only those were used")
+
+
 def _check_file(path: Path, what: str) -> None:
     if not path.exists():
         raise InputError(f"{path}: file not found")
@@ -132,11 +149,36 @@ def _open_capture(capture: cv2.VideoCapture, no_frame: str) -> tuple[np.ndarray,
         fps if math.isfinite(fps) and 0.5 < fps < 1000 else DEFAULT_FPS)
 
 
+@contextmanager
+def _quiet_opencv() -> Iterator[None]:
+    """OpenCV's own log lines off: a broken file is reported once, by our InputError or warning."""
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        yield
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+
+
+def _open_video(path: Path) -> cv2.VideoCapture:
+    """A capture of the video file at `path` through FFmpeg (OpenCV's fallback readers print to stderr)."""
+    with _quiet_opencv():
+        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    if capture.isOpened():
+        capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+    return capture
+
+
 def _read_image(path: Path) -> np.ndarray | None:
-    data = np.fromfile(str(path), dtype=np.uint8)
+    """The image at `path` as BGR, or None when it cannot be read or decoded."""
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError:
+        return None
     if data.size == 0:
         return None
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    with _quiet_opencv():
+        image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     return None if image is None else _as_bgr(image)
 
 
@@ -147,10 +189,9 @@ class VideoFileSource(FrameSource):
         super().__init__()
         self.path = Path(path)
         _check_file(self.path, "a video")
-        self._capture = cv2.VideoCapture(str(self.path))
+        self._capture = _open_video(self.path)
         if not self._capture.isOpened():
             raise InputError(f"{self.path}: not a readable video (OpenCV could not open it)")
-        self._capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
         self._first: np.ndarray | None
         self._first, self._size, self._fps = _open_capture(
             self._capture, f"{self.path}: not a readable video (no frame could be decoded)")
@@ -165,8 +206,7 @@ class VideoFileSource(FrameSource):
             raise InputError(f"{self.path}: video source used after close()")
         if self._used:  # a second pass: start again from the first frame
             self._capture.release()
-            self._capture = cv2.VideoCapture(str(self.path))
-            self._capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+            self._capture = _open_video(self.path)
             ok, first = self._capture.read()
             self._first = _as_bgr(first) if ok and first is not None else None
         self._used = True
@@ -345,3 +385,43 @@ def open_source(spec: str | Path, fps: float | None = None) -> FrameSource:
     if path.suffix.lower() in IMAGE_EXTENSIONS:
         return ImageSource(path)
     return VideoFileSource(path)
+
+
+class LimitedSource:
+    """A frame source cut to its first `max_frames` frames (same fps, size and name as the wrapped one).
+
+    `frame_count` is `max_frames` for a live source, else the smaller of the two; closing it closes the
+    wrapped source.
+    """
+
+    def __init__(self, source: Frames, max_frames: int) -> None:
+        self.source = source
+        self.max_frames = int(max_frames)
+        self.fps = source.fps
+        self.image_size = source.image_size
+        count = source.frame_count
+        self.frame_count = min(count, self.max_frames) if count else self.max_frames
+        self.name = source.name
+
+    @property
+    def frames_read(self) -> int:
+        return min(self.source.frames_read, self.max_frames)
+
+    @property
+    def truncated(self) -> bool:
+        return self.source.truncated
+
+    def __iter__(self) -> Iterator[Frame]:
+        for n, frame in enumerate(self.source):
+            if n >= self.max_frames:
+                break
+            yield frame
+
+    def close(self) -> None:
+        self.source.close()
+
+    def __enter__(self) -> LimitedSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,4 +1,4 @@
-"""Cameras: world <-> camera frame, projection to pixels (H36M's distortion model), screen normalisation.
+"""Cameras: world <-> camera frame, projection to pixels (H36M's distortion model).
 
 Conventions (those of `../shared/data/h36m/h36m_cameras.json` and VideoPose3D):
 - `R` (3, 3) rotates world into camera axes and `T` (3,) is the camera centre in world metres, so
@@ -6,8 +6,7 @@ Conventions (those of `../shared/data/h36m/h36m_cameras.json` and VideoPose3D):
 - Camera frame: x right, y down, z forward (depth), metres.
 - Projection with distortion: `x = X / Z`, `r2 = |x|^2`,
   `x_d = x * (1 + k1 r2 + k2 r2^2 + k3 r2^3 + p . x) + p * r2`, `u = f * x_d + c` (pixels).
-- Screen normalisation by image width: `x_n = u / w * 2 - 1`, `y_n = v / w * 2 - h / w`, so x spans
-  [-1, 1] and y keeps the pixel aspect ratio (the 2D input convention of VideoPose3D and P-STMO).
+- Screen normalisation of the pixels (the model's 2D input convention) lives in `pstmo.transforms`.
 
 Every function takes any leading shape: one point `(3,)`, a pose `(17, 3)`, a track `(T, 17, 3)`.
 """
@@ -56,8 +55,8 @@ def load_h36m_cameras(path: str | Path) -> dict[str, list[Camera]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise InputError(f"{path}: camera file not found") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable camera JSON file ({exc})") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"{path}: not a readable camera JSON file ({exc})") from None
     subjects = data.get("cameras") if isinstance(data, dict) else None
     if not isinstance(subjects, dict):
         raise InputError(f"{path}: no 'cameras' object (subject -> list of cameras)")
@@ -111,21 +110,3 @@ def project_to_2d_linear(X_cam: np.ndarray, camera: Camera) -> np.ndarray:
     """Camera-frame points `(..., 3)` metres -> pixels `(..., 2)`, pinhole only (no distortion)."""
     X_cam = _check_points(X_cam, 3, "camera points")
     return camera.f * (X_cam[..., :2] / X_cam[..., 2:3]) + camera.c
-
-
-def normalize_screen_coordinates(X: np.ndarray, w: float, h: float) -> np.ndarray:
-    """Pixels `(..., 2)` -> normalised screen coordinates: x in [-1, 1], y scaled by the same `2 / w`."""
-    X = np.asarray(X)
-    if X.ndim < 1 or X.shape[-1] != 2:
-        raise ValueError(f"pixel coordinates must have shape (..., 2); got {X.shape}")
-    dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.float64
-    return (X / w * 2 - np.array([1.0, h / w])).astype(dtype, copy=False)
-
-
-def image_coordinates(X: np.ndarray, w: float, h: float) -> np.ndarray:
-    """Normalised screen coordinates `(..., 2)` -> pixels `(..., 2)`; inverse of `normalize_screen_coordinates`."""
-    X = np.asarray(X)
-    if X.ndim < 1 or X.shape[-1] != 2:
-        raise ValueError(f"screen coordinates must have shape (..., 2); got {X.shape}")
-    dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.float64
-    return ((X + np.array([1.0, h / w])) * w / 2).astype(dtype, copy=False)

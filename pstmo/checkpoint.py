@@ -21,6 +21,7 @@ from torch import Tensor, nn
 
 from pstmo.atomic import write_atomically
 from pstmo.config import ModelConfig
+from pstmo.device import resolve_device
 from pstmo.errors import InputError
 from pstmo.model import PSTMO, PSTMOPretrain
 
@@ -30,6 +31,20 @@ JOINT_LAYOUT = "h36m17"
 OFFICIAL_SUFFIXES = (".pth", ".pt", ".bin", ".tar")
 
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+MAX_HEADER_BYTES = 64 << 20
+"""Largest checkpoint JSON read (ours are a few kilobytes, metadata and training history included)."""
+
+ARCHITECTURE_BOUNDS: dict[str, tuple[int, int]] = {
+    "frames": (1, 2187),
+    "layers": (1, 16),
+    "channel": (8, 1024),
+    "d_hid": (8, 8192),
+    "tds": (1, 64),
+    "num_joints": (17, 17),
+}
+"""Sane ranges of the integer model settings a checkpoint may ask for (the paper's largest model: 243 frames,
+4 layers, width 256); a checkpoint outside them is refused before any memory is allocated for it."""
 
 
 @dataclass
@@ -203,6 +218,34 @@ def _check_keys_and_shapes(state: dict[str, Tensor], expected: dict[str, Tensor]
         raise InputError(f"{source}: wrong shapes (check frames/layers/channel): {'; '.join(wrong[:4])}")
 
 
+def check_finite(state: dict[str, Tensor], source: str) -> None:
+    """InputError naming `source` and the first tensors holding NaN or infinite values."""
+    bad = [name for name, tensor in state.items()
+           if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())]
+    if bad:
+        listed = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+        raise InputError(f"{source}: weights hold NaN or infinite values ({listed}); the checkpoint is damaged "
+                         "or its training diverged, so it is refused")
+
+
+def check_architecture(config: Any, source: str) -> None:
+    """InputError naming `source` unless `config` (a checkpoint's model settings) is a dict of sane values."""
+    if not isinstance(config, dict):
+        raise InputError(f"{source}: 'config' must be an object of model settings")
+    for name, (low, high) in ARCHITECTURE_BOUNDS.items():
+        if name not in config:
+            continue
+        value = config[name]
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise InputError(f"{source}: config.{name} must be a whole number from {low} to {high}, got {value!r}")
+    strides = config.get("stride_num", [])
+    if not isinstance(strides, list) or len(strides) > 8 or not all(
+            isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 2187 for n in strides):
+        raise InputError(f"{source}: config.stride_num must be a list of at most 8 whole numbers, got {strides!r}")
+    if not isinstance(config.get("causal", False), bool):
+        raise InputError(f"{source}: config.causal must be true or false, got {config['causal']!r}")
+
+
 def official_architecture(state: dict[str, Tensor]) -> dict[str, int]:
     """frames, layers (TEM depth) and channel of an authors' state dict, read from its key shapes."""
     names = {k.removeprefix("module."): v for k, v in state.items()}
@@ -235,6 +278,7 @@ def _torch_load(path: Path) -> dict[str, Tensor]:
             break
     if not isinstance(state, dict) or not all(isinstance(v, Tensor) for v in state.values()):
         raise InputError(f"{path}: not a state dict of tensors")
+    check_finite(state, str(path))
     return state
 
 
@@ -349,8 +393,11 @@ def _read_header(json_path: Path) -> dict[str, Any]:
     if not json_path.is_file():
         raise InputError(f"{json_path}: checkpoint config file not found")
     try:
+        size = json_path.stat().st_size
+        if size > MAX_HEADER_BYTES:
+            raise InputError(f"{json_path}: not a checkpoint config ({size / 2**20:.0f} MB; ours are kilobytes)")
         header = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise InputError(f"{json_path}: corrupt checkpoint config ({_one_line(exc)})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
         raise InputError(f"{json_path}: not a P-STMO checkpoint config (format is not {FORMAT_NAME!r})")
@@ -363,13 +410,24 @@ def _read_header(json_path: Path) -> dict[str, Any]:
         raise InputError(f"{json_path}: input joint layout {header['input_joint_layout']!r} is not {JOINT_LAYOUT!r}")
     if not isinstance(header.get("config"), dict):
         raise InputError(f"{json_path}: no model config")
+    check_architecture(header["config"], str(json_path))
+    if not isinstance(header.get("metadata") or {}, dict):
+        raise InputError(f"{json_path}: 'metadata' must be an object")
     return header
 
 
-def _resolve_device(device: str | torch.device) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+def _weights_path(json_path: Path, header: dict[str, Any]) -> Path:
+    """The weights file the header names: a plain file name in the checkpoint's own folder, never elsewhere."""
+    name = header.get("weights")
+    if name is None:
+        name = json_path.with_suffix(".safetensors").name
+    if not isinstance(name, str) or not name or name in (".", "..") or Path(name).name != name or "\\" in name:
+        raise InputError(f"{json_path}: 'weights' must be a file name in the checkpoint's own folder, got {name!r}")
+    weights = json_path.parent / name
+    if weights.resolve().parent not in (json_path.parent.resolve(), json_path.resolve().parent):
+        raise InputError(f"{json_path}: its weights {name!r} lead outside the checkpoint's folder (a link?); "
+                         "refused")
+    return weights
 
 
 def load_checkpoint(
@@ -389,7 +447,7 @@ def load_checkpoint(
     missing or unknown keys and wrong shapes.
     """
     path = Path(path)
-    target = _resolve_device(device)
+    target = resolve_device(device)
     if path.suffix.lower() in OFFICIAL_SUFFIXES:
         if frames is None or layers is None:
             raise InputError(f"{path}: an authors' checkpoint needs frames= and layers= (and channel=) to load")
@@ -404,7 +462,7 @@ def load_checkpoint(
     stem = _stem(path)
     json_path = stem.with_name(stem.name + ".json")
     header = _read_header(json_path)
-    weights_path = json_path.with_name(Path(str(header.get("weights") or stem.name + ".safetensors")).name)
+    weights_path = _weights_path(json_path, header)
     try:
         config = ModelConfig.from_dict(header["config"])
     except (TypeError, ValueError) as exc:
@@ -418,6 +476,7 @@ def load_checkpoint(
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise InputError(f"{weights_path}: truncated or corrupt weights ({_one_line(exc)})") from None
     _check_keys_and_shapes(state, model.state_dict(), str(weights_path))
+    check_finite(state, str(weights_path))
     state = {name: t.float() if t.is_floating_point() else t for name, t in state.items()}
     model.load_state_dict(state)
     metadata = header.get("metadata") or {}

@@ -4,134 +4,19 @@ Every block computes exactly what the authors' blocks compute (see docs/model.md
 last-but-one so that kernel-1 convolutions become `Linear`s and no permutes are needed. In eval mode the
 batch norms are folded into the adjacent linear layer on the fly (same numbers, one kernel fewer);
 in training mode they run as ordinary `BatchNorm1d` over all tokens of the batch, as in the reference.
+Matrix products (`dense`) and attention (`attention`) come from `pstmo.cpu_kernels`, which picks the kernels.
 """
 
 from __future__ import annotations
-
-import contextlib
-import functools
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from pstmo.cpu_kernels import attention, dense
+
 DROPOUT = 0.1
 """Dropout rate used everywhere in the reference (SEM, attention, feed-forward, residual branches)."""
-
-_ONEDNN = {"enabled": True}
-
-
-def set_onednn_linear(enabled: bool) -> None:
-    """Route CPU matmuls of the model (inference and training) through oneDNN (default, when this torch
-    build has it) or through ATen's `F.linear` (MKL).
-
-    On AMD CPUs MKL's float32 GEMM is about half as fast as oneDNN's; outputs agree to float32 rounding.
-    """
-    _ONEDNN["enabled"] = bool(enabled)
-
-
-@functools.cache
-def _onednn_available() -> bool:
-    """Whether this torch build has a working `mkldnn::_linear_pointwise` (checked once on tiny tensors)."""
-    if not (torch.backends.mkldnn.is_available() and hasattr(torch.ops, "mkldnn")):
-        return False
-    try:
-        x, weight, bias = torch.ones(2, 3), torch.full((4, 3), 0.5), torch.ones(4)
-        with torch.no_grad():
-            return bool(torch.allclose(_onednn_matmul(x, weight, bias), F.linear(x, weight, bias)))
-    except (RuntimeError, AttributeError, NotImplementedError):
-        return False
-
-
-def _onednn_matmul(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str = "none", slope: float = 0.0):
-    scalars = [slope] if activation == "leaky_relu" else []
-    return torch.ops.mkldnn._linear_pointwise(x, weight, bias, activation, scalars, "")
-
-
-class _OneDnnLinear(torch.autograd.Function):
-    """`x @ weight.T + bias` with oneDNN matmuls forward and backward (float32 CPU training)."""
-
-    @staticmethod
-    def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:  # type: ignore[override]
-        ctx.save_for_backward(x, weight)
-        ctx.has_bias = bias is not None
-        return _onednn_matmul(x, weight, bias)
-
-    @staticmethod
-    def backward(ctx, grad: Tensor):  # type: ignore[override]
-        x, weight = ctx.saved_tensors
-        grad_rows = grad.reshape(-1, grad.shape[-1])
-        grad_x = grad_weight = grad_bias = None
-        if ctx.needs_input_grad[0]:
-            grad_x = _onednn_matmul(grad_rows, weight.t(), None).view(x.shape)
-        if ctx.needs_input_grad[1]:
-            grad_weight = _onednn_matmul(grad_rows.t(), x.reshape(-1, x.shape[-1]).t(), None)
-        if ctx.has_bias and ctx.needs_input_grad[2]:
-            grad_bias = grad_rows.sum(0)
-        return grad_x, grad_weight, grad_bias
-
-
-def _onednn_usable(x: Tensor, weight: Tensor) -> bool:
-    return (
-        _ONEDNN["enabled"]
-        and x.device.type == "cpu"
-        and weight.dtype == torch.float32
-        and torch.backends.mkldnn.enabled
-        and _onednn_available()
-    )
-
-
-def _cpu_autocast_bf16() -> bool:
-    return torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
-
-
-def _onednn_dtype(x: Tensor, weight: Tensor) -> torch.dtype | None:
-    """The dtype of a fused oneDNN matmul for these operands, or None to use `F.linear`."""
-    if not (
-        _onednn_usable(x, weight)
-        and x.dtype in (torch.float32, torch.bfloat16)
-        and not (torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad))
-    ):
-        return None
-    if torch.is_autocast_enabled("cpu"):
-        return torch.bfloat16 if _cpu_autocast_bf16() else None
-    return torch.float32 if x.dtype == torch.float32 else None
-
-
-def dense(
-    x: Tensor,
-    weight: Tensor,
-    bias: Tensor | None,
-    activation: str = "none",
-    slope: float = 0.0,
-    *,
-    float32: bool = False,
-) -> Tensor:
-    """`activation(x @ weight.T + bias)` for x (..., in); activation "none", "relu" or "leaky_relu" (slope).
-
-    Without autograd on a CPU tensor this is one fused oneDNN call (float32, or bfloat16 under CPU autocast
-    to bfloat16); float32 CPU training uses oneDNN forward and backward; otherwise `F.linear` + activation.
-    `float32=True` keeps this matmul in float32 under autocast (for the 2D input and the 3D output, where
-    bfloat16's 8-bit mantissa would mean about 1 px / 2 mm steps).
-    """
-    if float32 and torch.is_autocast_enabled(x.device.type):
-        with torch.autocast(x.device.type, enabled=False):
-            return dense(x.float(), weight, bias, activation, slope)
-    dtype = _onednn_dtype(x, weight)
-    if dtype is not None:
-        if dtype != torch.float32:
-            x, weight = x.to(dtype), weight.to(dtype)
-            bias = None if bias is None else bias.to(dtype)
-        return _onednn_matmul(x, weight, bias, activation, slope)
-    if _onednn_usable(x, weight) and x.dtype == torch.float32 and not torch.is_autocast_enabled("cpu"):
-        y = _OneDnnLinear.apply(x, weight, bias)  # training on the CPU: oneDNN forward and backward
-    else:
-        y = F.linear(x, weight, bias)
-    if activation == "relu":
-        return F.relu(y)
-    if activation == "leaky_relu":
-        return F.leaky_relu(y, slope)
-    return y
 
 
 class AuthorLayerNorm(nn.Module):
@@ -265,15 +150,8 @@ class SelfAttention(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         batch, tokens, channel = x.shape
         qkv = dense(x, self.qkv.weight, self.qkv.bias)
-        context: contextlib.AbstractContextManager = contextlib.nullcontext()
-        if x.device.type == "cpu" and _cpu_autocast_bf16() and not torch.is_grad_enabled():
-            # CPU flash attention is faster in float32 than in bfloat16
-            qkv, context = qkv.float(), torch.autocast("cpu", enabled=False)
-        qkv = qkv.view(batch, tokens, 3, self.heads, channel // self.heads).permute(2, 0, 3, 1, 4)
-        with context:
-            attended = F.scaled_dot_product_attention(
-                qkv[0], qkv[1], qkv[2], dropout_p=self.dropout if self.training else 0.0
-            )
+        q, k, v = qkv.view(batch, tokens, 3, self.heads, channel // self.heads).permute(2, 0, 3, 1, 4)
+        attended = attention(q, k, v, dropout_p=self.dropout if self.training else 0.0)
         return dense(attended.transpose(1, 2).reshape(batch, tokens, channel), self.out.weight, self.out.bias)
 
 

@@ -3,15 +3,14 @@
 `Lifter.lift` estimates every frame of a track (offline); `Lifter.stream` does the same one frame at a
 time (live). Both compute exactly what the authors' evaluation computes, only faster:
 
-- Input: (T, 17, 2) pixels, H36M-17 order, normalised by the image width (`pstmo.cameras`).
+- Input: (T, 17, 2) pixels, H36M-17 order, normalised by the image width (`pstmo.transforms`).
 - Windows: frame t is estimated from N = `config.frames` frames taken every s = `config.tds` frames, centred
-  on t (`t + (i - (N - 1) // 2) * s`) or, for a causal model, ending at t (`t - (N - 1 - i) * s`). Frames
-  before the first or after the last are the first / last frame repeated (edge padding, as the reference
-  pads its sequences with `np.pad(..., 'edge')`).
+  on t or, for a causal model, ending at t, edge-padded (`pstmo.transforms.window_offsets`, shared with
+  training).
 - Output: the model's single-frame (MOFA) estimate for t, root joint set to zero: (T, 17, 3) float32
   metres, root-relative, camera frame.
-- Flip test-time augmentation (default on): the mirrored input (x -> -x in normalised coordinates, left and
-  right joints swapped) is lifted too, its output mirrored back, and the two averaged.
+- Flip test-time augmentation (default on): the mirrored input (`pstmo.transforms.flip_poses`) is lifted
+  too, its output mirrored back, and the two averaged.
 
 Speed: in eval mode SEM works on each frame alone, so its features are computed once per frame and windows
 are gathered from them; TEM + MOFA run in batches; long inputs go in chunks so memory stays bounded.
@@ -29,10 +28,12 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from pstmo.cameras import normalize_screen_coordinates
 from pstmo.config import ModelConfig
+from pstmo.device import resolve_device, resolve_dtype
 from pstmo.errors import InputError
-from pstmo.skeleton import H36M_FLIP_PERMUTATION, H36M_ROOT, NUM_JOINTS
+from pstmo.skeleton import H36M_ROOT, NUM_JOINTS
+from pstmo.transforms import flip_poses, normalize_screen_coordinates, window_indices_np
+from pstmo.transforms import window_offsets as _offsets
 
 ProgressCallback = Callable[[int, int], None]
 """progress(frames_done, frames_total)."""
@@ -40,44 +41,14 @@ ProgressCallback = Callable[[int, int], None]
 CHUNK_FRAMES = 8192
 """Output frames per chunk: SEM features are kept for one chunk (plus its window margins) at a time."""
 
-_FLIP_INDEX = torch.as_tensor(H36M_FLIP_PERMUTATION, dtype=torch.long)
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """'auto' -> CUDA when available, else CPU; anything else as torch understands it."""
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-def resolve_dtype(dtype: torch.dtype | str, device: torch.device) -> torch.dtype:
-    """Compute dtype: float32, bfloat16 or float16; 'auto' -> bfloat16 (float16 without bf16) on CUDA,
-    float32 on the CPU."""
-    if isinstance(dtype, str):
-        if dtype == "auto":
-            if device.type == "cuda":
-                return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-            return torch.float32
-        names = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
-        if dtype not in names:
-            raise ValueError(f"unknown dtype {dtype!r}; use 'auto', 'float32', 'bfloat16' or 'float16'")
-        dtype = names[dtype]
-    if dtype not in (torch.float32, torch.bfloat16, torch.float16):
-        raise ValueError(f"unsupported dtype {dtype}; use float32, bfloat16 or float16")
-    return dtype
-
-
 def window_offsets(config: ModelConfig) -> np.ndarray:
-    """Frame offsets of a window relative to the frame it estimates: (N,) ints, spaced by `config.tds`."""
-    steps = np.arange(config.frames)
-    if config.causal:
-        return (steps - (config.frames - 1)) * config.tds
-    return (steps - (config.frames - 1) // 2) * config.tds
+    """Frame offsets of a window relative to the frame it estimates: (N,) ints (`pstmo.transforms`)."""
+    return _offsets(config.frames, config.tds, config.causal)
 
 
 def window_indices(frames: np.ndarray, num_frames: int, config: ModelConfig) -> np.ndarray:
     """Source frame of every window slot: `frames` (B,) -> (B, N), edge-padded into [0, num_frames)."""
-    return np.clip(np.asarray(frames)[:, None] + window_offsets(config)[None, :], 0, num_frames - 1)
+    return window_indices_np(frames, num_frames, window_offsets(config))
 
 
 def _check_keypoints(keypoints_2d: Any, what: str = "keypoints_2d") -> np.ndarray:
@@ -114,6 +85,16 @@ def _check_confidence(confidence: Any, frames: int) -> None:
     shape = np.shape(confidence)
     if shape not in ((frames, NUM_JOINTS), (frames, NUM_JOINTS, 1)):
         raise InputError(f"confidence: expected shape ({frames}, {NUM_JOINTS}), got {shape}")
+
+
+def _check_frames(frames: Any, length: int) -> np.ndarray:
+    """(K,) integer frame indices inside [0, length)."""
+    index = np.asarray(frames)
+    if index.ndim != 1 or not (np.issubdtype(index.dtype, np.integer) or index.size == 0):
+        raise InputError(f"frames: expected a 1-D array of frame indices, got shape {index.shape} {index.dtype}")
+    if index.size and (index.min() < 0 or index.max() >= length):
+        raise InputError(f"frames: indices must lie in [0, {length}), got {index.min()}..{index.max()}")
+    return index.astype(np.int64)
 
 
 class Lifter:
@@ -181,9 +162,7 @@ class Lifter:
         x = torch.from_numpy(normalize_screen_coordinates(keypoints, w, h).astype(np.float32)).to(self.device)
         if not flip:
             return x[None]
-        mirrored = x[:, _FLIP_INDEX.to(self.device)].clone()
-        mirrored[..., 0] = -mirrored[..., 0]
-        return torch.stack([x, mirrored])
+        return torch.stack([x, flip_poses(x)])
 
     def _autocast(self) -> torch.autocast:
         enabled = self.dtype != torch.float32
@@ -206,9 +185,7 @@ class Lifter:
                 center = self.model.forward_embedded(flat)[0]
         poses = center.float().reshape(variants, batch, NUM_JOINTS, 3)
         if variants == 2:
-            mirrored = poses[1][:, _FLIP_INDEX.to(poses.device)].clone()
-            mirrored[..., 0] = -mirrored[..., 0]
-            poses = (poses[0] + mirrored) / 2
+            poses = (poses[0] + flip_poses(poses[1])) / 2
         else:
             poses = poses[0]
         poses[:, H36M_ROOT] = 0.0
@@ -225,6 +202,7 @@ class Lifter:
         batch_size: int | None = None,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        frames: np.ndarray | None = None,
     ) -> np.ndarray:
         """Lift a whole track: (T, 17, 2) pixels, H36M-17 order, no NaN -> (T, 17, 3) float32 metres,
         root-relative, camera frame. Any T >= 1.
@@ -233,6 +211,8 @@ class Lifter:
         `confidence`: (T, 17) scores, accepted for API stability; the P-STMO model does not use them.
         `flip`: flip test-time augmentation (about twice the work, slightly more accurate).
         `batch_size`: frames estimated per forward pass (each makes two windows with flip).
+        `frames`: (K,) indices of the frames to estimate (evaluation on every k-th frame); the result is then
+        (K, 17, 3) in that order, each pose exactly what the whole-track call gives for that frame.
         `progress(done, total)` is called with frame counts after each batch; when `cancel` is set, lifting
         stops after the current batch and the frames not lifted yet are NaN (the caller checks its event).
         Raises InputError for wrong shapes, T = 0, NaN / infinite values or a bad image size.
@@ -243,27 +223,27 @@ class Lifter:
         batch_size = int(batch_size or self.default_batch_size)
         if batch_size < 1:
             raise InputError(f"batch_size must be >= 1, got {batch_size}")
-        total = points.shape[0]
+        length = points.shape[0]
+        targets = np.arange(length) if frames is None else _check_frames(frames, length)
+        total = len(targets)
         out = np.full((total, NUM_JOINTS, 3), np.nan, dtype=np.float32)
-        offsets = window_offsets(self.config)
         chunk = max(CHUNK_FRAMES, batch_size)
-        done = 0
         with torch.inference_mode():
             for start in range(0, total, chunk):
                 stop = min(start + chunk, total)
-                low = max(0, start + int(offsets.min()))
-                high = min(total, stop + int(offsets.max()))
-                features = self._embed(self._normalise(points[low:high], size, flip))
+                index = window_indices(targets[start:stop], length, self.config)
+                # SEM runs once per source frame the chunk's windows need, then windows gather from it
+                needed, local = np.unique(index, return_inverse=True)
+                features = self._embed(self._normalise(points[needed], size, flip))
+                local = torch.from_numpy(local.reshape(index.shape)).to(self.device)
                 for first in range(start, stop, batch_size):
                     if cancel is not None and cancel.is_set():
                         return out
                     last = min(first + batch_size, stop)
-                    index = window_indices(np.arange(first, last), total, self.config) - low
-                    windows = features[:, torch.from_numpy(index).to(self.device)]
+                    windows = features[:, local[first - start : last - start]]
                     out[first:last] = self._estimate(windows).cpu().numpy()
-                    done = last
                     if progress is not None:
-                        progress(done, total)
+                        progress(last, total)
         return out
 
     # ------------------------------------------------------------------------------------------ live

@@ -16,7 +16,8 @@ import torch
 from torch import Tensor, nn
 
 from pstmo.config import ModelConfig
-from pstmo.layers import AuthorLayerNorm, PoseHead, SpatialEncoder, TransformerLayer, dense
+from pstmo.cpu_kernels import dense
+from pstmo.layers import AuthorLayerNorm, PoseHead, SpatialEncoder, TransformerLayer
 from pstmo.masking import random_masks
 
 __all__ = [

@@ -61,22 +61,6 @@ def bone_side(child: int) -> str:
     return "centre"
 
 
-def flip_h36m(pose: np.ndarray, *, normalised: bool = True, image_width: float | None = None) -> np.ndarray:
-    """Mirror an H36M-17 pose left/right: negate x and swap left and right joints.
-
-    `pose` is `(..., 17, C)`. With `normalised=True` x is in [-1, 1] (or metres, root-relative) and
-    flipping is `x -> -x`; otherwise x is in pixels and flipping is `x -> image_width - x`.
-    """
-    out = np.array(_check_layout(pose, NUM_JOINTS, "H36M-17"), copy=True)
-    if normalised:
-        out[..., 0] = -out[..., 0]
-    else:
-        if image_width is None:
-            raise ValueError("flip_h36m: image_width is needed to flip pixel coordinates")
-        out[..., 0] = image_width - out[..., 0]
-    return out[..., H36M_FLIP_PERMUTATION, :]
-
-
 # ---------------------------------------------------------------------------------------- layouts
 
 COCO_JOINTS: tuple[str, ...] = (

@@ -26,7 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subjects", default="S9,S11", help="H36M test subjects")
     parser.add_argument("--cameras", default=None, help="H36M cameras JSON (default DIR/h36m_cameras.json)")
     parser.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation")
-    parser.add_argument("--batch", type=int, default=512)
+    parser.add_argument("--batch", type=int, default=None, help="frames per forward pass (default: the lifter's)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--json", default=None, help="write the results here (JSON)")
@@ -42,21 +42,17 @@ def _dataset_kind(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from pstmo.checkpoint import load_checkpoint
+    from pstmo.device import resolve_device
+    from pstmo.lifter import Lifter
     from training.evaluation import evaluate_3dhp, evaluate_h36m, format_3dhp_table, format_h36m_table
     from training.run_state import write_json_atomic
-    from training.trainer import resolve_device
 
     if args.every < 1:
         raise InputError(f"--every must be >= 1, got {args.every}")
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    loaded = load_checkpoint(args.checkpoint, device=device)
-    if loaded.stage != 2:
-        raise InputError(
-            f"{args.checkpoint}: a Stage II (lifter) checkpoint is needed, this one is stage {loaded.stage}"
-        )
+    lifter = Lifter.from_checkpoint(args.checkpoint, device=device, dtype="auto")
     kind = _dataset_kind(args)
     started = time.time()
     bar = None
@@ -71,8 +67,7 @@ def run(args: argparse.Namespace) -> int:
             bar.n = done
             bar.refresh()
 
-    common = dict(every=args.every, batch_size=args.batch, flip=not args.no_flip, device=device,
-                  bf16=device.type == "cuda", progress=progress)
+    common = dict(every=args.every, flip=not args.no_flip, batch_size=args.batch, progress=progress)
     try:
         if kind == "h36m":
             from training.data_h36m import load_h36m
@@ -80,13 +75,13 @@ def run(args: argparse.Namespace) -> int:
             subjects = [s.strip() for s in args.subjects.split(",") if s.strip()]
             sequences = load_h36m(args.data, subjects, input_2d=args.input, noise_px=args.noise_px,
                                   cameras_path=args.cameras)
-            report = evaluate_h36m(loaded.model, sequences, **common)
+            report = evaluate_h36m(lifter, sequences, **common)
             table = format_h36m_table(report)
         else:
             from training.data_3dhp import load_3dhp
 
             sequences = load_3dhp(args.data, "test")
-            report = evaluate_3dhp(loaded.model, sequences, **common)
+            report = evaluate_3dhp(lifter, sequences, **common)
             table = format_3dhp_table(report)
     finally:
         if bar is not None:
@@ -94,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     report.update({
         "checkpoint": str(args.checkpoint), "data": str(args.data), "dataset": kind,
         "input": args.input if kind == "h36m" else "3dhp", "flip": not args.no_flip,
-        "seconds": round(time.time() - started, 1), "device": str(device),
+        "seconds": round(time.time() - started, 1), "device": str(device), "dtype": str(lifter.dtype),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     })
     if kind == "h36m" and args.input == "gt+noise":

@@ -29,9 +29,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from training.trainer import NaNLossError, train
+    from pstmo.atomic import check_output_folder
+    from training.trainer import run_dir_for, train
 
     config = load_config(args.config, args.overrides)
+    check_output_folder(run_dir_for(config, STAGES[args.stage], args.out), create=False)
     cancel = threading.Event()
     previous = None
     if threading.current_thread() is threading.main_thread():
@@ -39,9 +41,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = train(config, STAGES[args.stage], resume=args.resume, out=args.out, cancel=cancel,
                        show_tqdm=not args.quiet)
-    except NaNLossError as exc:
-        print(f"error: {exc}")
-        return 1
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

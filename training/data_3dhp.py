@@ -13,13 +13,12 @@ with `MPI3DHP_TO_H36M`; 3D is converted to metres and made root-relative. The fi
 
 from __future__ import annotations
 
-import pickle
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from pstmo.errors import InputError
+from pstmo.safe_npz import item, read_npz
 from training.sequences import PoseSequence, root_relative
 
 MPI3DHP_TO_H36M = np.array([14, 8, 9, 10, 11, 12, 13, 15, 1, 16, 0, 5, 6, 7, 2, 3, 4])
@@ -36,18 +35,10 @@ def _image_size(sequence: str) -> tuple[int, int]:
 
 
 def _read(path: Path) -> dict:
-    if not path.is_file():
-        raise InputError(f"{path}: file not found")
-    try:
-        with np.load(path, allow_pickle=True) as archive:
-            if "data" not in archive.files:
-                raise InputError(f"{path}: missing key 'data' (has {', '.join(archive.files) or 'nothing'})")
-            data = archive["data"]
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, pickle.UnpicklingError) as exc:
-        raise InputError(f"{path}: not a readable npz file ({exc})") from exc
-    data = data.item() if data.dtype == object and data.shape == () else data
-    if not isinstance(data, dict) or not data:
-        raise InputError(f"{path}: 'data' must be a non-empty dict of sequences")
+    """The archive's `data` dict, read without running any pickled code (`pstmo.safe_npz`)."""
+    data = item(read_npz(path, ["data"])["data"])
+    if not isinstance(data, dict) or not data or not all(isinstance(name, str) for name in data):
+        raise InputError(f"{path}: 'data' must be a non-empty dict of sequences by name")
     return data
 
 
@@ -57,6 +48,9 @@ def _arrays(path: Path, name: str, record: dict) -> tuple[np.ndarray, np.ndarray
     for key in ("data_3d", "data_2d"):
         if key not in record:
             raise InputError(f"{path}: {name} is missing '{key}'")
+    for key in ("data_3d", "data_2d"):
+        if not isinstance(record[key], np.ndarray) or record[key].dtype.kind not in "iuf":
+            raise InputError(f"{path}: {name} {key} must be a numeric array")
     data_3d = np.asarray(record["data_3d"], dtype=np.float32)
     data_2d = np.asarray(record["data_2d"], dtype=np.float32)
     if data_3d.ndim != 3 or data_3d.shape[1:] != (17, 3):
@@ -102,7 +96,10 @@ def load_3dhp(data_dir: str | Path, split: str, *, max_sequences: int | None = N
             keypoints, pose_3d = _arrays(path, name, record)
             if "valid" not in record:
                 raise InputError(f"{path}: {name} is missing 'valid'")
-            valid = np.asarray(record["valid"]).reshape(-1).astype(bool)
+            valid = record["valid"]
+            if not isinstance(valid, np.ndarray) or valid.dtype.kind not in "biuf":
+                raise InputError(f"{path}: {name} 'valid' must be a numeric array")
+            valid = valid.reshape(-1).astype(bool)
             if len(valid) != len(keypoints):
                 raise InputError(f"{path}: {name} 'valid' has {len(valid)} frames, the poses {len(keypoints)}")
             if not valid.any():

@@ -1,10 +1,11 @@
 """A folder of BVH mocap -> 2D/3D training pairs seen by random virtual cameras.
 
-Steps per file: parse the BVH, forward kinematics (world joint positions per frame), pick the H36M-17
-joints with `BVH_TO_H36M`, convert units to metres, resample to the target fps (linear interpolation of
-positions), then for each of `views` random cameras project to pixels (pinhole, no distortion).
+Steps per file: read the BVH and its world joint positions per frame (`motion.bvh_read`: bvhio's parser and
+forward kinematics), pick the H36M-17 joints with `BVH_TO_H36M`, convert units to metres, resample to the
+target fps (linear interpolation of positions), then for each of `views` random cameras project to pixels
+(pinhole, no distortion).
 
-Joint map (first name found wins; `<name>_end` is the End Site under joint <name>):
+Joint map (first name found wins; `<name> End Site` is the End Site under joint <name>):
 
 | H36M-17 | BVH joints (CMU cgspeed / Mixamo names) |
 | --- | --- |
@@ -14,7 +15,7 @@ Joint map (first name found wins; `<name>_end` is the End Site under joint <name
 | Thorax | mid(LShoulder, RShoulder) |
 | Spine | mid(Pelvis, Thorax) |
 | Neck/Nose | Head (the head joint, at the base of the skull) |
-| Head | Head_end / HeadTop_End (top of the head) |
+| Head | Head End Site / HeadTop_End (top of the head) |
 | LShoulder, LElbow, LWrist | LeftShoulder / LeftArm, LeftElbow / LeftForeArm, LeftWrist / LeftHand |
 | RShoulder, RElbow, RWrist | RightShoulder / RightArm, RightElbow / RightForeArm, RightWrist / RightHand |
 
@@ -29,12 +30,13 @@ mean pelvis position, camera height 0.8-2.0 m, looking at the pelvis at mean hei
 
 from __future__ import annotations
 
+import functools
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from motion.bvh_read import END_SITE, BvhFile, read_bvh
 from pstmo.cameras import Camera, project_to_2d_linear, world_to_camera
 from pstmo.errors import InputError
 from training.sequences import PoseSequence, root_relative
@@ -48,7 +50,7 @@ BVH_TO_H36M: dict[str, tuple[str, ...]] = {
     "LKnee": ("LeftKnee", "LeftLeg"),
     "LAnkle": ("LeftAnkle", "LeftFoot"),
     "Neck/Nose": ("Head",),
-    "Head": ("Head_end", "HeadTop_End", "Head_End"),
+    "Head": ("Head End Site", "HeadTop_End", "Head_End"),
     "LShoulder": ("LeftShoulder", "LeftArm"),
     "LElbow": ("LeftElbow", "LeftForeArm"),
     "LWrist": ("LeftWrist", "LeftHand"),
@@ -64,138 +66,22 @@ UNIT_CANDIDATES_M = (1.0, 0.01, 0.0254, 0.05644)
 LEG_LENGTH_M = 0.85
 
 
-@dataclass
-class BvhJoint:
-    name: str
-    parent: int
-    offset: np.ndarray
-    channels: list[str] = field(default_factory=list)
-
-
-@dataclass
-class BvhClip:
-    """A parsed BVH file: joints (parents before children), motion (T, channels), frame time in seconds."""
-
-    joints: list[BvhJoint]
-    motion: np.ndarray
-    frame_time: float
-
-
-def parse_bvh(path: str | Path) -> BvhClip:
-    """Read a BVH file's hierarchy and motion. Raises InputError naming the file and the problem."""
-    path = Path(path)
-    try:
-        tokens = path.read_text(encoding="utf-8", errors="replace").split()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read BVH file ({exc})") from exc
-    joints: list[BvhJoint] = []
-    stack: list[int] = []
-    i = 0
-
-    def fail(problem: str) -> InputError:
-        return InputError(f"{path}: not a valid BVH file ({problem})")
-
-    try:
-        if not tokens or tokens[0] != "HIERARCHY":
-            raise fail("no HIERARCHY")
-        i = 1
-        pending_name: str | None = None
-        while i < len(tokens) and tokens[i] != "MOTION":
-            token = tokens[i]
-            if token in ("ROOT", "JOINT"):
-                pending_name = tokens[i + 1]
-                i += 2
-            elif token == "End":
-                pending_name = f"{joints[stack[-1]].name}_end"
-                i += 2
-            elif token == "{":
-                if pending_name is None:
-                    raise fail("'{' without a joint")
-                joints.append(BvhJoint(pending_name, stack[-1] if stack else -1, np.zeros(3)))
-                stack.append(len(joints) - 1)
-                pending_name = None
-                i += 1
-            elif token == "}":
-                stack.pop()
-                i += 1
-            elif token == "OFFSET":
-                joints[stack[-1]].offset = np.array([float(t) for t in tokens[i + 1 : i + 4]])
-                i += 4
-            elif token == "CHANNELS":
-                count = int(tokens[i + 1])
-                joints[stack[-1]].channels = tokens[i + 2 : i + 2 + count]
-                i += 2 + count
-            else:
-                raise fail(f"unexpected token {token!r}")
-        if i >= len(tokens):
-            raise fail("no MOTION section")
-        frames = int(tokens[i + 2])
-        frame_time = float(tokens[i + 5])
-        values = np.array([float(t) for t in tokens[i + 6 :]])
-    except (IndexError, ValueError) as exc:
-        raise fail(str(exc) or type(exc).__name__) from exc
-    channels = sum(len(j.channels) for j in joints)
-    if frames < 1 or channels == 0:
-        raise fail("no frames")
-    if values.size != frames * channels:
-        raise fail(f"motion has {values.size} values, expected {frames} frames x {channels} channels")
-    if frame_time <= 0:
-        raise fail(f"frame time {frame_time}")
-    return BvhClip(joints, values.reshape(frames, channels), frame_time)
-
-
-def _axis_rotation(axis: str, degrees: np.ndarray) -> np.ndarray:
-    """(T,) degrees -> (T, 3, 3) rotation matrices about x, y or z."""
-    a = np.radians(degrees)
-    c, s = np.cos(a), np.sin(a)
-    o, z = np.ones_like(a), np.zeros_like(a)
-    if axis == "X":
-        m = [[o, z, z], [z, c, -s], [z, s, c]]
-    elif axis == "Y":
-        m = [[c, z, s], [z, o, z], [-s, z, c]]
-    else:
-        m = [[c, -s, z], [s, c, z], [z, z, o]]
-    return np.moveaxis(np.array(m), (0, 1), (-2, -1))
-
-
-def forward_kinematics(clip: BvhClip) -> np.ndarray:
-    """World positions (T, J, 3) in file units of every joint (End Sites included), in `clip.joints` order."""
-    frames = len(clip.motion)
-    positions = np.zeros((frames, len(clip.joints), 3))
-    rotations = np.zeros((frames, len(clip.joints), 3, 3))
-    column = 0
-    for index, joint in enumerate(clip.joints):
-        local_r = np.broadcast_to(np.eye(3), (frames, 3, 3)).copy()
-        translation = np.zeros((frames, 3))
-        for channel in joint.channels:
-            values = clip.motion[:, column]
-            column += 1
-            kind, axis = channel[1:], channel[0].upper()
-            if kind == "position":
-                translation[:, "XYZ".index(axis)] = values
-            else:
-                local_r = local_r @ _axis_rotation(axis, values)
-        if joint.parent < 0:
-            positions[:, index] = joint.offset + translation
-            rotations[:, index] = local_r
-        else:
-            parent_r = rotations[:, joint.parent]
-            offset = (parent_r @ (joint.offset + translation)[..., None])[..., 0]
-            positions[:, index] = positions[:, joint.parent] + offset
-            rotations[:, index] = parent_r @ local_r
-    return positions
-
-
-def h36m_from_bvh(clip: BvhClip, source: str | Path = "BVH") -> np.ndarray:
-    """(T, 17, 3) H36M joints in file units, world frame (Y up), from a parsed clip; see the module table."""
-    positions = forward_kinematics(clip)
-    names = {joint.name: i for i, joint in enumerate(clip.joints)}
-    out = np.zeros((len(positions), 17, 3))
+def h36m_from_bvh(bvh: BvhFile) -> np.ndarray:
+    """(T, 17, 3) H36M joints in file units, world frame (Y up), from a BVH read by `motion.bvh_read.read_bvh`
+    (bvhio's forward kinematics); see the module table."""
+    available = set(bvh.joint_names) | {f"{name}{END_SITE}" for name in bvh.end_sites}
+    chosen: dict[str, str] = {}
     for h36m_name, candidates in BVH_TO_H36M.items():
-        found = next((names[n] for n in candidates if n in names), None)
+        found = next((name for name in candidates if name in available), None)
         if found is None:
-            raise InputError(f"{source}: no BVH joint for H36M {h36m_name} (looked for {', '.join(candidates)})")
-        out[:, H36M_ORDER.index(h36m_name)] = positions[:, found]
+            raise InputError(f"{bvh.path}: no BVH joint for H36M {h36m_name} (looked for {', '.join(candidates)})")
+        chosen[h36m_name] = found
+    joints = sorted({name for name in chosen.values() if name in bvh.joint_names})
+    end_sites = sorted({name[: -len(END_SITE)] for name in chosen.values() if name not in bvh.joint_names})
+    positions = bvh.world_positions(joints, end_sites)
+    out = np.zeros((bvh.frames, 17, 3))
+    for h36m_name, name in chosen.items():
+        out[:, H36M_ORDER.index(h36m_name)] = positions[name]
     thorax = (out[:, H36M_ORDER.index("LShoulder")] + out[:, H36M_ORDER.index("RShoulder")]) / 2
     out[:, H36M_ORDER.index("Thorax")] = thorax
     out[:, H36M_ORDER.index("Spine")] = (out[:, 0] + thorax) / 2
@@ -243,13 +129,27 @@ def random_camera(centre: np.ndarray, rng: np.random.Generator, name: str = "vir
                   res_w=w, res_h=h)
 
 
+@functools.lru_cache(maxsize=32)
+def _h36m_world_metres(path: Path, modified_ns: int, size: int) -> tuple[np.ndarray, float]:
+    """(T, 17, 3) H36M joints in metres (world, Y up, read-only) and the file's fps. Cached per file version:
+    bvhio's forward kinematics takes about a second per 1000 frames, and training reads every clip for
+    its train and again for its validation split."""
+    bvh = read_bvh(path)
+    world = h36m_from_bvh(bvh)
+    world = world * unit_to_metres(world)
+    world.flags.writeable = False
+    return world, bvh.fps
+
+
 def load_bvh_file(path: str | Path, *, fps: float = 50.0, views: int = 4, seed: int = 0) -> list[PoseSequence]:
     """One clip seen by `views` random cameras: 2D pixels + camera-frame root-relative 3D metres."""
     path = Path(path)
-    clip = parse_bvh(path)
-    world = h36m_from_bvh(clip, path)
-    world = world * unit_to_metres(world)
-    world = resample(world, 1.0 / clip.frame_time, fps)
+    try:
+        stat = path.stat()
+    except OSError:
+        raise InputError(f"{path}: BVH file not found") from None
+    world, source_fps = _h36m_world_metres(path.resolve(), stat.st_mtime_ns, stat.st_size)
+    world = resample(world, source_fps, fps)
     rng = np.random.default_rng([seed, zlib.crc32(path.name.encode())])
     centre = world[:, 0].mean(axis=0)
     sequences = []

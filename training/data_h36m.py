@@ -14,8 +14,6 @@ S11 "Directions" is always excluded (a corrupted video in the original release).
 from __future__ import annotations
 
 import functools
-import pickle
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import numpy as np
 
 from pstmo.cameras import Camera, load_h36m_cameras, project_to_2d, world_to_camera
 from pstmo.errors import InputError
+from pstmo.h36m_files import SHARED_3D, SHARED_SH_2D, metres, pixels, read_dict_archive
 from pstmo.metrics import action_of
 from pstmo.skeleton import mpii_to_h36m
 from training.sequences import PoseSequence, root_relative
@@ -41,8 +40,8 @@ _VP3D_2D_FILES = {
     "cpn": "data_2d_h36m_cpn_ft_h36m_dbb.npz",
     "detectron": "data_2d_h36m_detectron_ft_h36m.npz",
 }
-_SHARED_3D = "data_3d_h36m_int16.npz"
-_SHARED_SH = "data_2d_h36m_sh_qpx_int16.npz"
+_SHARED_3D = SHARED_3D
+_SHARED_SH = SHARED_SH_2D
 _VP3D_3D = "data_3d_h36m.npz"
 
 ACTION_NAMES = {"Photo": "TakingPhoto", "WalkDog": "WalkingDog"}
@@ -59,18 +58,7 @@ def _load_npz_dict(path: Path, key: str) -> dict:
 
 @functools.lru_cache(maxsize=4)
 def _load_npz_dict_cached(name: str, key: str, _mtime: int, _size: int) -> dict:
-    path = Path(name)
-    try:
-        with np.load(path, allow_pickle=True) as data:
-            if key not in data.files:
-                raise InputError(f"{path}: missing key '{key}' (has {', '.join(data.files) or 'nothing'})")
-            value = data[key]
-            metadata = data["metadata"].item() if "metadata" in data.files else {}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, pickle.UnpicklingError) as exc:
-        raise InputError(f"{path}: not a readable npz file ({exc})") from exc
-    value = value.item() if value.dtype == object and value.shape == () else value
-    if not isinstance(value, dict):
-        raise InputError(f"{path}: '{key}' must be a dict subject -> action -> array")
+    value, metadata = read_dict_archive(Path(name), key)  # no pickled code runs (pstmo.safe_npz)
     return {"data": value, "metadata": metadata}
 
 
@@ -95,7 +83,7 @@ def _poses_3d_world(path: Path, layout: str) -> dict[str, dict[str, np.ndarray]]
             if layout == "shared":
                 if array.ndim != 3 or array.shape[1:] != (17, 3):
                     raise InputError(f"{path}: {subject}/{action} must be (T, 17, 3), got {array.shape}")
-                poses = array.astype(np.float32) * 1e-4
+                poses = metres(array)
             else:
                 if array.ndim != 3 or array.shape[2] != 3 or array.shape[1] not in (17, 32):
                     raise InputError(f"{path}: {subject}/{action} must be (T, 32, 3), got {array.shape}")
@@ -126,7 +114,7 @@ def _detections(data_dir: Path, input_name: str, layout: str) -> tuple[Path, dic
                     view = np.asarray(view)
                     if view.ndim != 3 or view.shape[1:] != (16, 2):
                         raise InputError(f"{path}: {subject}/{action} views must be (T, 16, 2), got {view.shape}")
-                    converted.append(mpii_to_h36m(view.astype(np.float32) / 4.0) if len(view) else None)
+                    converted.append(mpii_to_h36m(pixels(view)) if len(view) else None)
                 out[subject][action] = converted
         return path, out
     if input_name in ("cpn", "detectron"):
@@ -165,7 +153,8 @@ def load_h36m(
 
     `actions` keeps only those actions (base names, e.g. 'Walking'); `max_sequences` keeps the first n
     (subject, action) pairs in sorted order (for tests); `cameras` keeps those camera indices (0-3).
-    3D targets are camera frame, root-relative metres; 2D inputs pixels.
+    3D targets are camera frame, root-relative metres; 2D inputs pixels. Clips with projected 2D (`gt`,
+    `gt+noise`) also carry their world-frame 3D (z up), for virtual cameras.
     """
     data_dir = Path(data_dir)
     if input_2d not in INPUTS:
@@ -220,6 +209,7 @@ def load_h36m(
                         subject=subject,
                         action=ACTION_NAMES.get(base, base),
                         camera=camera.id,
+                        pose_world=world[: len(pose_3d)] if views is None else None,
                     )
                 )
     if not sequences:

@@ -2,7 +2,7 @@
 
 A track file is the `detect` command's JSON (`joints` = the 17 H36M names, `image_size` [w, h], `fps`,
 `keypoints` T x 17 x [x, y] pixels with nulls where missing, optionally `confidence` T x 17), a track CSV
-(`detect --out FILE.csv`, layout in `detectors/track_io.py`) or a `process` result file (`.result.npz` /
+(`detect --out FILE.csv`, layout in `tracks/track_io.py`) or a `process` result file (`.result.npz` /
 result JSON). Frames where every joint is missing split
 a track into segments; inside a segment a missing joint is interpolated over time (by `WindowDataset`);
 a segment in which some joint is never seen is dropped.
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from detectors.track_io import load_track
 from pstmo.errors import InputError
+from tracks.track_io import load_track
 from training.sequences import PoseSequence
 
 TRACK_SUFFIXES = (".json", ".csv", ".npz")
@@ -29,7 +29,7 @@ def _segments(visible: np.ndarray) -> list[tuple[int, int]]:
 
 def load_track_file(path: str | Path, *, min_frames: int = 1) -> list[PoseSequence]:
     """The segments of one track file (pixels, H36M-17) as unlabelled sequences; any file
-    `detectors.track_io.load_track` reads (track CSV, `detect` JSON, `process` result)."""
+    `tracks.track_io.load_track` reads (track CSV, `detect` JSON, `process` result)."""
     path = Path(path)
     track = load_track(path)
     keypoints = track.keypoints

@@ -11,8 +11,9 @@ from training.sequences import PoseSequence
 DATASETS = ("h36m", "3dhp", "bvh", "tracks")
 
 
-def load_split(config: TrainConfig, split: str) -> list[PoseSequence]:
-    """Clips of `split` ('train' or 'test') of the configured dataset."""
+def load_split(config: TrainConfig, split: str, input_2d: str | None = None) -> list[PoseSequence]:
+    """Clips of `split` ('train' or 'test') of the configured dataset; `input_2d` overrides `config.input`
+    (H36M: which 2D the clips carry)."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     name = config.dataset
@@ -20,10 +21,14 @@ def load_split(config: TrainConfig, split: str) -> list[PoseSequence]:
         from training.data_h36m import load_h36m
 
         subjects = config.train_subjects if split == "train" else config.test_subjects
+        if input_2d is None:
+            input_2d = "gt" if (split == "train" and config.input == "gt+noise") else config.input
+        if input_2d == "mix":
+            raise InputError("input: mix is a mixture; name the 2D input to load (gt, sh, ...)")
         return load_h36m(
             config.data_dir,
             subjects,
-            input_2d="gt" if (split == "train" and config.input == "gt+noise") else config.input,
+            input_2d=input_2d,
             noise_px=config.noise_px,
             seed=config.seed + (0 if split == "train" else 1),
             cameras_path=config.cameras,

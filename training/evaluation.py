@@ -1,101 +1,108 @@
 """Evaluation protocols: H36M Protocol 1 / 2 per action (15 actions, each weighing the same), N-MPJPE,
 MPJVE; MPI-INF-3DHP PCK@150 mm / AUC / MPJPE on valid frames.
 
-Predictions are the Stage II single-frame output (MOFA) for each target frame, with flip test-time
-augmentation (the input mirrored, the output mirrored back, the two averaged) and the root set to 0.
-`every` evaluates every k-th frame of each clip (quick CPU runs); MPJVE then uses the pairs (t, t+1).
+Predictions come from `pstmo.Lifter.lift` itself, the call the app makes: the Stage II single-frame
+output (MOFA) for each target frame, flip test-time augmentation as the lifter does it, the root set to 0,
+gaps filled by `pstmo.gaps.fill_for_lifting`. So every number reported is what users get. The metrics
+are those of `pstmo.metrics`. `every` evaluates every k-th frame of each clip (quick CPU runs); MPJVE
+then uses the pairs (t, t+1).
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
-import torch
-from torch import nn
 
 from pstmo import metrics
+from pstmo.gaps import fill_for_lifting
+from pstmo.lifter import Lifter
 from training.sequences import PoseSequence
-from training.tensor_dataset import WindowDataset
-from training.windows import flip_poses
+
+ProgressCallback = Callable[[int, int], None]
 
 
-def autocast_context(device: torch.device, bf16: bool) -> contextlib.AbstractContextManager:
-    """bf16 autocast on CUDA when asked; a no-op context elsewhere."""
-    if bf16 and device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
+@dataclass
+class Predictions:
+    """Lifter output on the evaluated frames of many clips, as flat arrays.
+
+    predicted / truth: (K, 17, 3) metres, root-relative camera frame, for every frame predicted (targets and,
+    with velocity, their successors). rows: (E,) row of each evaluated target; next_rows: (E,) row of its
+    successor (-1 = none); sequence_of_target: (E,) clip index of each target.
+    """
+
+    predicted: np.ndarray
+    truth: np.ndarray
+    rows: np.ndarray
+    next_rows: np.ndarray
+    sequence_of_target: np.ndarray
 
 
-@torch.no_grad()
-def predict_frames(
-    model: nn.Module,
-    dataset: WindowDataset,
-    frames: torch.Tensor,
-    *,
-    batch_size: int = 1024,
-    flip: bool = True,
-    bf16: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-) -> np.ndarray:
-    """Stage II centre-frame poses (K, 17, 3) metres, root-relative, for global target frames `frames` (K,)."""
-    was_training = model.training
-    model.eval()
-    outputs = []
-    try:
-        for start in range(0, len(frames), batch_size):
-            chunk = frames[start : start + batch_size]
-            x, _ = dataset.gather(chunk)
-            with autocast_context(dataset.device, bf16):
-                centre, _ = model(x)
-                if flip:
-                    centre_flipped, _ = model(flip_poses(x))
-                    centre = (centre + flip_poses(centre_flipped)) / 2
-            centre = centre[:, 0].float()
-            centre[:, 0] = 0.0
-            outputs.append(centre.cpu().numpy())
-            if progress is not None:
-                progress(min(start + batch_size, len(frames)), len(frames))
-    finally:
-        model.train(was_training)
-    return np.concatenate(outputs) if outputs else np.zeros((0, 17, 3), np.float32)
+def target_frames(sequence: PoseSequence, every: int) -> np.ndarray:
+    """(E,) frames of one clip that are evaluated: every `every`-th, valid frames only where it marks them."""
+    local = np.arange(0, len(sequence), max(1, int(every)))
+    if sequence.valid is not None:
+        local = local[sequence.valid[local]]
+    return local
 
 
-def _frames_with_next(dataset: WindowDataset) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
-    """All frames to predict (targets and their successors), and for each target its row and its successor's
-    row in that list (-1 where the target is a clip's last frame)."""
-    targets = dataset.sample_frames.cpu().numpy()
-    last = dataset.last.cpu().numpy()[targets]
-    successors = np.where(targets < last, targets + 1, -1)
-    wanted = np.unique(np.concatenate([targets, successors[successors >= 0]]))
-    rows = np.searchsorted(wanted, targets)
-    next_rows = np.where(successors >= 0, np.searchsorted(wanted, np.maximum(successors, 0)), -1)
-    return torch.as_tensor(wanted, device=dataset.device), rows, next_rows
-
-
-def evaluate_h36m(
-    model: nn.Module,
+def predict_sequences(
+    lifter: Lifter,
     sequences: Sequence[PoseSequence],
     *,
     every: int = 1,
-    batch_size: int = 1024,
+    velocity: bool = True,
     flip: bool = True,
-    device: str | torch.device = "cpu",
-    bf16: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    batch_size: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> Predictions:
+    """Lift the evaluated frames (and with `velocity` their successors) of every clip through `lifter`."""
+    predicted, truth, rows, next_rows, owners = [], [], [], [], []
+    total = sum(len(target_frames(s, every)) for s in sequences)
+    done = offset = 0
+    for index, sequence in enumerate(sequences):
+        if sequence.pose_3d is None:
+            raise ValueError(f"{sequence.name}: evaluation needs 3D ground truth")
+        targets = target_frames(sequence, every)
+        if len(targets) == 0:
+            continue
+        successors = np.where(targets + 1 < len(sequence), targets + 1, -1) if velocity else np.full_like(targets, -1)
+        wanted = np.unique(np.concatenate([targets, successors[successors >= 0]]))
+        keypoints = sequence.keypoints_2d
+        if not np.isfinite(keypoints).all():
+            keypoints, _ = fill_for_lifting(keypoints)
+        poses = lifter.lift(keypoints, sequence.image_size, flip=flip, frames=wanted, batch_size=batch_size)
+        predicted.append(poses)
+        truth.append(sequence.pose_3d[wanted])
+        rows.append(offset + np.searchsorted(wanted, targets))
+        next_rows.append(np.where(successors >= 0, offset + np.searchsorted(wanted, np.maximum(successors, 0)), -1))
+        owners.append(np.full(len(targets), index))
+        offset += len(wanted)
+        done += len(targets)
+        if progress is not None:
+            progress(done, total)
+    if not predicted:
+        raise ValueError("no frames to evaluate")
+    return Predictions(np.concatenate(predicted), np.concatenate(truth).astype(np.float32), np.concatenate(rows),
+                       np.concatenate(next_rows), np.concatenate(owners))
+
+
+def evaluate_h36m(
+    lifter: Lifter,
+    sequences: Sequence[PoseSequence],
+    *,
+    every: int = 1,
+    flip: bool = True,
+    velocity: bool = True,
+    batch_size: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> dict:
     """Protocol 1 (MPJPE), Protocol 2 (P-MPJPE), N-MPJPE and MPJVE in millimetres, per action and averaged
     over actions (each action weighs the same; within an action every evaluated frame weighs the same)."""
-    config = model.config
-    dataset = WindowDataset(
-        sequences, frames=config.frames, tds=config.tds, causal=config.causal, every=every, device=device
-    )
-    wanted, rows, next_rows = _frames_with_next(dataset)
-    predicted = predict_frames(model, dataset, wanted, batch_size=batch_size, flip=flip, bf16=bf16, progress=progress)
-    truth = dataset.targets[wanted].cpu().numpy()
-    seq_of_target = dataset.sequence_index.cpu().numpy()[dataset.sample_frames.cpu().numpy()]
-    return h36m_report(sequences, predicted, truth, rows, next_rows, seq_of_target, every=every)
+    p = predict_sequences(lifter, sequences, every=every, velocity=velocity, flip=flip, batch_size=batch_size,
+                          progress=progress)
+    return h36m_report(sequences, p.predicted, p.truth, p.rows, p.next_rows, p.sequence_of_target, every=every)
 
 
 def h36m_report(
@@ -146,28 +153,21 @@ def h36m_report(
 
 
 def evaluate_3dhp(
-    model: nn.Module,
+    lifter: Lifter,
     sequences: Sequence[PoseSequence],
     *,
     every: int = 1,
-    batch_size: int = 1024,
     flip: bool = True,
-    device: str | torch.device = "cpu",
-    bf16: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    batch_size: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> dict:
     """3DHP PCK@150 mm (%), AUC (%) and MPJPE (mm) over valid frames, per test sequence and overall."""
-    config = model.config
-    dataset = WindowDataset(
-        sequences, frames=config.frames, tds=config.tds, causal=config.causal, every=every, device=device
-    )
-    frames = dataset.sample_frames
-    predicted = predict_frames(model, dataset, frames, batch_size=batch_size, flip=flip, bf16=bf16, progress=progress)
-    truth = dataset.targets[frames].cpu().numpy()
-    seq_index = dataset.sequence_index[frames].cpu().numpy()
-    report: dict = {"per_sequence": {}, "frames": int(len(frames)), "every": every}
-    for index in sorted(set(seq_index.tolist())):
-        mask = seq_index == index
+    p = predict_sequences(lifter, sequences, every=every, velocity=False, flip=flip, batch_size=batch_size,
+                          progress=progress)
+    predicted, truth = p.predicted[p.rows], p.truth[p.rows]
+    report: dict = {"per_sequence": {}, "frames": int(len(p.rows)), "every": every}
+    for index in sorted(set(p.sequence_of_target.tolist())):
+        mask = p.sequence_of_target == index
         report["per_sequence"][sequences[index].name] = _3dhp_scores(predicted[mask], truth[mask])
     report.update(_3dhp_scores(predicted, truth))
     return report

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pstmo.atomic import cannot_write, check_output_folder
+
 ProgressCallback = Callable[[dict[str, Any]], None]
 
 
@@ -31,8 +33,11 @@ class RunLog:
         self._file = None
         self._writer = None
         if run_dir is not None:
-            run_dir.mkdir(parents=True, exist_ok=True)
-            self._file = open(run_dir / "log.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+            check_output_folder(run_dir)
+            try:
+                self._file = open(run_dir / "log.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+            except OSError as error:
+                raise cannot_write(run_dir / "log.jsonl", error) from None
             if tensorboard:
                 try:
                     from torch.utils.tensorboard import SummaryWriter

@@ -24,6 +24,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from pstmo.atomic import OutputError, cannot_write, check_output_folder, describe_os_error, write_atomically
 from pstmo.atomic import write_json_atomic as _write_json_atomic
 from pstmo.errors import InputError
 
@@ -90,10 +91,12 @@ def save_epoch(
 
     `save_model(path)` writes the model checkpoint (safetensors + JSON) at `path`.
     """
-    checkpoints = run_dir / "checkpoints"
-    checkpoints.mkdir(parents=True, exist_ok=True)
+    checkpoints = check_output_folder(run_dir / "checkpoints")
     final = checkpoints / f"epoch_{epoch:04d}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".epoch_{epoch:04d}.", dir=checkpoints))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".epoch_{epoch:04d}.", dir=checkpoints))
+    except OSError as error:
+        raise cannot_write(checkpoints, error) from None
     try:
         save_model(tmp / "model.safetensors")
         tensors, optim_meta = _optimizer_tensors(optimizer)
@@ -103,6 +106,10 @@ def save_epoch(
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
+    except (OSError, OutputError) as error:  # disk full, folder made read-only ...: the last epoch stays intact
+        shutil.rmtree(tmp, ignore_errors=True)
+        cause = error.cause if isinstance(error, OutputError) else describe_os_error(error)
+        raise OutputError(final, cause) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -119,17 +126,69 @@ def save_epoch(
 
 
 def load_latest(run_dir: Path) -> tuple[Path, dict[str, Any], dict[str, torch.Tensor]] | None:
-    """(epoch folder, train_state JSON, train_state tensors) of the last complete epoch, or None."""
+    """(epoch folder, train_state JSON, train_state tensors) of the last complete epoch, or None.
+
+    Also tidies what a process killed mid-write leaves behind (`repair_after_kill`), so `--resume` after
+    SIGKILL continues exactly from the last complete epoch.
+    """
+    from safetensors import SafetensorError
+
     pointer = run_dir / "latest.json"
     if not pointer.is_file():
         return None
     try:
-        folder = run_dir / json.loads(pointer.read_text(encoding="utf-8"))["path"]
+        relative = Path(json.loads(pointer.read_text(encoding="utf-8"))["path"])
+        if relative.parts[:1] != ("checkpoints",) or len(relative.parts) != 2 or ".." in relative.parts:
+            raise ValueError(f"'path' must name checkpoints/epoch_NNNN, got {str(relative)!r}")
+        folder = run_dir / relative
         info = json.loads((folder / "train_state.json").read_text(encoding="utf-8"))
+        if not isinstance(info, dict) or not isinstance(info.get("epoch"), int):
+            raise ValueError("train_state.json holds no epoch")
         tensors = load_file(str(folder / "train_state.safetensors"))
-    except (OSError, KeyError, ValueError) as exc:
-        raise InputError(f"{pointer}: cannot resume, the last checkpoint is unreadable ({exc})") from exc
+    except (OSError, KeyError, TypeError, ValueError, SafetensorError) as exc:
+        raise InputError(f"{pointer}: cannot resume, the last checkpoint is unreadable ({exc})") from None
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun, one process tidies the run folder
+        repair_after_kill(run_dir, folder, info)
     return folder, info, tensors
+
+
+def repair_after_kill(run_dir: Path, folder: Path, info: dict[str, Any]) -> None:
+    """Undo what SIGKILL can leave between two writes of an epoch's end, before training resumes:
+
+    - half-written epoch folders (`checkpoints/.epoch_*`) and atomic-write temporaries (`.*.tmp`);
+    - a last line of `log.jsonl` cut mid-record (ended, so the next record starts on its own line);
+    - `best.*` not yet rewritten although the last complete epoch is the best one (the kill came after
+      `latest.json` moved on): it is restored from that epoch's folder, which holds the same weights.
+    """
+    for leftover in (run_dir / "checkpoints").glob(".epoch_*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in run_dir.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+    log = run_dir / "log.jsonl"
+    if log.is_file() and log.stat().st_size:
+        with open(log, "rb+") as file:
+            file.seek(-1, os.SEEK_END)
+            if file.read(1) != b"\n":
+                file.write(b"\n")
+    epoch = info["epoch"]
+    if info.get("best_epoch") != epoch or _best_epoch_on_disk(run_dir) == epoch:
+        return
+    header = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    header["weights"] = "best.safetensors"
+    metrics = header.setdefault("metadata", {}).setdefault("metrics", {})
+    metrics["best_epoch"] = epoch
+    weights = (folder / "model.safetensors").read_bytes()
+    write_atomically(run_dir / "best.safetensors", lambda file: file.write(weights), binary=True)
+    write_atomically(run_dir / "best.json", lambda file: json.dump(header, file, indent=2))
+
+
+def _best_epoch_on_disk(run_dir: Path) -> int | None:
+    """The epoch `best.json` was saved at, or None when it is missing or unreadable."""
+    try:
+        header = json.loads((run_dir / "best.json").read_text(encoding="utf-8"))
+        return int(header["metadata"]["training"]["epoch"])
+    except (OSError, KeyError, TypeError, ValueError):
+        return None
 
 
 def restore_optimizer(optimizer: torch.optim.Optimizer, info: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:

@@ -17,6 +17,8 @@ class PoseSequence:
     pose_3d: (T, 17, 3) metres, camera frame, root-relative (pelvis at 0); None for unlabelled 2D tracks.
     image_size: (width, height) pixels. fps: frames per second.
     valid: (T,) bool, frames that count in evaluation (3DHP); None = all.
+    pose_world: (T, 17, 3) metres, world frame with z up (absolute, not root-relative): lets training
+        re-project the clip from virtual cameras; None where unknown.
     subject / action / camera: names used for splits and per-action averages.
     """
 
@@ -29,6 +31,7 @@ class PoseSequence:
     subject: str = ""
     action: str = ""
     camera: str = ""
+    pose_world: np.ndarray | None = None
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -46,6 +49,10 @@ class PoseSequence:
                 )
             if not np.isfinite(self.pose_3d).all():
                 raise InputError(f"{self.name}: 3D poses contain NaN or infinite values")
+        if self.pose_world is not None:
+            self.pose_world = np.asarray(self.pose_world, dtype=np.float32)
+            if self.pose_world.shape != (len(k), 17, 3):
+                raise InputError(f"{self.name}: world poses must be ({len(k)}, 17, 3), got {self.pose_world.shape}")
         if self.valid is not None:
             self.valid = np.asarray(self.valid, dtype=bool).reshape(-1)
             if len(self.valid) != len(k):

@@ -6,12 +6,19 @@ per-epoch checkpoint. The same code runs as one process or under `torchrun` (DDP
 
 - Stage I loss: MPJPE between the 2D reconstruction of all frames and the (unmasked) 2D input.
 - Stage II loss: MPJPE(centre frame from MOFA) + `lambda_all` * MPJPE(all frames from TEM), metres.
-- Validation: Stage I reconstruction loss with fixed masks; Stage II Protocol-1 MPJPE (mm) of the
-  centre output with flip test-time augmentation on the test split (every `val_every`-th frame).
+- Stage II inputs: one 2D source (`input`), or batches mixed from detector 2D, projected ground truth with
+  detector noise and virtual cameras (`input: mix`, `training.mixing`).
+- Learning rate: x `lr_decay` per epoch (`schedule: step`), or a linear warm-up over `warmup_steps` then a
+  cosine decay to `lr * min_lr_ratio` at the last step (`schedule: cosine`).
+- Validation: Stage I reconstruction loss with fixed masks; Stage II Protocol-1 MPJPE (mm, actions
+  averaged) of every `val_every`-th test frame for each of `val_inputs`, predicted by `pstmo.Lifter` (the
+  app's own inference path, flip test-time augmentation as `flip_test` says); the mean over the inputs
+  picks the best epoch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -25,13 +32,17 @@ from torch import nn
 
 from pstmo.checkpoint import load_checkpoint, save_checkpoint
 from pstmo.config import ModelConfig
+from pstmo.device import resolve_device
 from pstmo.errors import InputError
+from pstmo.lifter import Lifter
 from pstmo.model import PSTMO, PSTMOPretrain, random_masks, transfer_encoder
 from training import distributed
+from training.augment import DetectorNoise, VirtualCameras
 from training.config import TrainConfig
 from training.datasets import load_split
-from training.evaluation import autocast_context, predict_frames
+from training.evaluation import evaluate_h36m, target_frames
 from training.losses import mpjpe_loss
+from training.mixing import PROJECTED, MixedBatches
 from training.run_log import ProgressCallback, RunLog
 from training.run_state import load_latest, restore_optimizer, restore_rng, save_epoch, write_json_atomic
 from training.sequences import PoseSequence
@@ -44,8 +55,12 @@ class CancelFlag(Protocol):
     def is_set(self) -> bool: ...
 
 
-class NaNLossError(RuntimeError):
-    """The loss became NaN or infinite; the message names the epoch and step."""
+class NaNLossError(InputError):
+    """The loss became NaN or infinite; the message names the epoch and step.
+
+    An InputError (the data or settings cannot be trained on, not a bug): `main.py train` prints it as one
+    `error: ...` line with exit code 1, like every other bad input (`pstmo.errors`).
+    """
 
 
 @dataclass
@@ -59,15 +74,6 @@ class TrainResult:
     best_metric: float | None
     best_checkpoint: Path | None
     history: list[dict[str, Any]]
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(f"device '{name}' requested but CUDA is not available")
-    return device
 
 
 def run_dir_for(config: TrainConfig, stage: int, out: str | Path | None = None) -> Path:
@@ -87,11 +93,22 @@ def _pretrained_path(config: TrainConfig, out: str | Path | None) -> Path | None
 
 
 def build_model(config: TrainConfig, stage: int, out: str | Path | None = None) -> tuple[nn.Module, list[str]]:
-    """A fresh Stage I / Stage II model; Stage II gets the Stage I encoder when `pretrained` is set."""
-    model_config = config.model_config()
+    """A fresh Stage I / Stage II model; Stage II gets the Stage I encoder when `pretrained` is set, or all the
+    weights of a Stage II checkpoint of the same sizes when `init` is set (its window may differ: a causal
+    model can start from a centred one, s = 3 from s = 1)."""
+    model_config = config.model
     if stage == 1:
         return PSTMOPretrain(model_config), []
     model = PSTMO(model_config)
+    if config.init:
+        start = load_checkpoint(config.init)
+        sizes = {key: value for key, value in model_config.to_dict().items() if key not in ("causal", "tds")}
+        theirs = {key: value for key, value in start.config.to_dict().items() if key not in ("causal", "tds")}
+        if start.stage != 2 or sizes != theirs:
+            raise InputError(f"{config.init}: init needs a Stage II checkpoint with the config's sizes "
+                             f"({sizes}), this one is stage {start.stage} {theirs}")
+        model.load_state_dict(start.model.state_dict())
+        return model, list(model.state_dict())
     source = _pretrained_path(config, out)
     if source is None:
         return model, []
@@ -112,27 +129,82 @@ def _strip_labels(sequences: list[PoseSequence]) -> list[PoseSequence]:
     ]
 
 
-def load_data(config: TrainConfig, stage: int, model_config: ModelConfig, device: torch.device
-              ) -> tuple[WindowDataset, WindowDataset | None]:
-    """Training and validation `WindowDataset`s on `device` (Stage I drops the 3D and may add 2D tracks)."""
-    train_sequences = load_split(config, "train")
-    val_sequences: list[PoseSequence] | None = None
-    if config.dataset != "tracks":
-        val_sequences = load_split(config, "test")
-    if stage == 1:
-        train_sequences = _strip_labels(train_sequences)
-        if config.pretrain_data:
-            from training.data_tracks import load_tracks
+def autocast_context(device: torch.device, bf16: bool, cpu_bf16: bool = False) -> contextlib.AbstractContextManager:
+    """bf16 autocast on CUDA when `bf16`, on the CPU when `cpu_bf16` (AVX-512 BF16); a no-op otherwise."""
+    if bf16 and device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    if cpu_bf16 and device.type == "cpu":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
-            train_sequences += load_tracks(config.pretrain_data)
-        if val_sequences is not None:
-            val_sequences = _strip_labels(val_sequences)
-    elif any(s.pose_3d is None for s in train_sequences):
-        raise InputError(f"{config.data_dir}: Stage II needs 3D poses; unlabelled data serves Stage I only")
+
+def validation_inputs(config: TrainConfig) -> list[str]:
+    """The 2D inputs Stage II validates on: `val_inputs`, else [gt, sh] for `input: mix`, else [input]."""
+    if config.val_inputs:
+        return list(config.val_inputs)
+    if config.input == "mix":
+        return ["gt", "sh"] if config.dataset == "h36m" else ["gt"]
+    return [config.input]
+
+
+def _mixed_batches(config: TrainConfig, stage: int, model_config: ModelConfig, device: torch.device
+                   ) -> MixedBatches | WindowDataset:
+    """`input: mix` training data: a `MixedBatches` (Stage II) or all 2D sources as one dataset (Stage I)."""
+    if config.dataset != "h36m":
+        raise InputError(f"input: mix needs the h36m dataset, not '{config.dataset}'")
+    kwargs = dict(frames=model_config.frames, tds=model_config.tds, causal=model_config.causal, device=device,
+                  every=config.train_every)
+    detected_names = [name for name in config.mix if name not in PROJECTED]
+    projected = None
+    if any(name in PROJECTED for name in config.mix):
+        projected = WindowDataset(load_split(config, "train", input_2d="gt"), **kwargs)
+    detected = {name: WindowDataset(load_split(config, "train", input_2d=name), **kwargs) for name in detected_names}
+    if stage == 1:
+        sequences = [s for d in [*detected.values(), projected] if d is not None for s in d.sequences]
+        return WindowDataset(_strip_labels(sequences), **kwargs)
+    try:
+        return MixedBatches(config.mix, detected=detected, projected=projected,
+                            noise=DetectorNoise(**config.noise), cameras=VirtualCameras(**config.virtual_cameras),
+                            speeds=tuple(config.speeds))
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"mix / noise / virtual_cameras settings: {exc}") from exc
+
+
+def load_data(config: TrainConfig, stage: int, model_config: ModelConfig, device: torch.device
+              ) -> tuple[WindowDataset | MixedBatches, WindowDataset | None, dict[str, list[PoseSequence]]]:
+    """Training data on `device`; Stage I validation windows; Stage II validation clips per 2D input.
+
+    Stage I drops the 3D and may add 2D tracks.
+    """
     kwargs = dict(frames=model_config.frames, tds=model_config.tds, causal=model_config.causal, device=device)
-    train = WindowDataset(train_sequences, every=config.train_every, **kwargs)
-    val = WindowDataset(val_sequences, every=config.val_every, **kwargs) if val_sequences else None
-    return train, val
+    has_test = config.dataset != "tracks"
+    if stage == 2:
+        if config.input == "mix":
+            train: WindowDataset | MixedBatches = _mixed_batches(config, stage, model_config, device)
+        else:
+            train_sequences = load_split(config, "train")
+            if any(s.pose_3d is None for s in train_sequences):
+                raise InputError(f"{config.data_dir}: Stage II needs 3D poses; unlabelled data serves Stage I only")
+            train = WindowDataset(train_sequences, every=config.train_every, **kwargs)
+        val_sets = ({name: load_split(config, "test", input_2d=name) for name in validation_inputs(config)}
+                    if has_test else {})
+        return train, None, val_sets
+    if config.input == "mix":
+        train = _mixed_batches(config, stage, model_config, device)
+        val_input = "gt"
+    else:
+        train = WindowDataset(_strip_labels(load_split(config, "train")), every=config.train_every, **kwargs)
+        val_input = None
+    if config.pretrain_data:
+        from training.data_tracks import load_tracks
+
+        assert isinstance(train, WindowDataset)
+        train = WindowDataset(train.sequences + load_tracks(config.pretrain_data), every=config.train_every, **kwargs)
+    val = None
+    if has_test:
+        val = WindowDataset(_strip_labels(load_split(config, "test", input_2d=val_input)), every=config.val_every,
+                            **kwargs)
+    return train, val, {}
 
 
 class Trainer:
@@ -164,13 +236,13 @@ class Trainer:
         self.show_tqdm = show_tqdm and self.dist.is_main
         self.log = RunLog(self.run_dir if self.dist.is_main else None, stage,
                           tensorboard=config.tensorboard, progress=progress)
-        self.model_config = config.model_config()
+        self.model_config = config.model
         torch.manual_seed(config.seed + self.dist.rank)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.model, self.transferred = build_model(config, stage, out)
         self.model.to(self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate(), amsgrad=True)
-        self.train_data, self.val_data = load_data(config, stage, self.model_config, self.device)
+        self.train_data, self.val_data, self.val_sets = load_data(config, stage, self.model_config, self.device)
         self.forward_model: nn.Module = self.model
         if self.dist.enabled:
             self.forward_model = nn.parallel.DistributedDataParallel(
@@ -196,9 +268,33 @@ class Trainer:
         flag = self.cancel.is_set() if hasattr(self.cancel, "is_set") else bool(self.cancel())
         return distributed.any_flag(self.dist, flag, self.device)
 
+    def steps_per_epoch(self) -> int:
+        """Optimizer steps in one epoch: one pass over the targets, capped by `max_steps_per_epoch`."""
+        c = self.config
+        batch = max(1, c.batch_size // self.dist.world_size)
+        steps = math.ceil(len(self.train_data) / self.dist.world_size / batch)
+        if c.max_steps_per_epoch:
+            steps = min(steps, int(c.max_steps_per_epoch))
+        return max(1, steps)
+
     def lr_for_epoch(self, epoch: int) -> float:
-        """Learning rate of (1-based) `epoch`: lr * lr_decay ** (epoch - 1)."""
-        return self.config.learning_rate() * self.config.lr_decay ** (epoch - 1)
+        """Learning rate at the start of (1-based) `epoch`."""
+        return self.lr_at_step((epoch - 1) * self.steps_per_epoch())
+
+    def lr_at_step(self, step: int) -> float:
+        """Learning rate of optimizer step `step` (0-based) under the configured schedule."""
+        c = self.config
+        base = c.learning_rate()
+        if c.schedule == "step":
+            return base * c.lr_decay ** (step // self.steps_per_epoch())
+        if c.schedule != "cosine":
+            raise InputError(f"schedule '{c.schedule}': use step or cosine")
+        if step < c.warmup_steps:
+            return base * (step + 1) / c.warmup_steps
+        last = self.epochs * self.steps_per_epoch() - 1  # the last step reaches the floor
+        progress = min(1.0, (step - c.warmup_steps) / max(1, last - c.warmup_steps))
+        floor = base * c.min_lr_ratio
+        return floor + (base - floor) * 0.5 * (1 + math.cos(math.pi * progress))
 
     def resume(self) -> bool:
         """Load the last complete epoch of this run folder; False when there is none."""
@@ -236,14 +332,23 @@ class Trainer:
 
     # ------------------------------------------------------------------ steps
 
-    def _loss(self, frames: torch.Tensor) -> torch.Tensor:
+    def _batch(self, targets: torch.Tensor | None, index: int, batch: int
+               ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Batch `index` of the epoch: (2D windows (B, N, 17, 2), 3D windows (B, N, 17, 3) or None)."""
         c = self.config
+        if isinstance(self.train_data, MixedBatches):
+            return self.train_data.sample(batch, self.generator, flip=c.flip_train)
+        assert targets is not None
+        frames = targets[index * batch : (index + 1) * batch]
         flip = None
         if c.flip_train:
             flip = (torch.rand(len(frames), generator=self.generator) < 0.5).to(self.device)
         noise = c.noise_px if (c.input == "gt+noise" and c.dataset == "h36m") else 0.0
-        x, y = self.train_data.gather(frames, flip=flip, noise_px=noise, generator=self.generator)
-        with autocast_context(self.device, c.bf16):
+        return self.train_data.gather(frames, flip=flip, noise_px=noise, generator=self.generator)
+
+    def _loss(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        c = self.config
+        with autocast_context(self.device, c.bf16, c.cpu_bf16):
             if self.stage == 1:
                 temporal, spatial = random_masks(
                     self.model_config.frames, temporal_ratio=c.temporal_mask_ratio,
@@ -251,12 +356,16 @@ class Trainer:
                 )
                 reconstruction = self.forward_model(x, temporal.to(self.device), spatial.to(self.device))
                 return mpjpe_loss(reconstruction, x)
+            assert y is not None
             centre, all_frames = self.forward_model(x)
             t = self.train_data.target_index
             return mpjpe_loss(centre, y[:, t : t + 1]) + c.lambda_all * mpjpe_loss(all_frames, y)
 
-    def _epoch_order(self) -> torch.Tensor:
-        """This rank's training targets for the epoch, in shuffled order (global frame indices)."""
+    def _epoch_order(self) -> torch.Tensor | None:
+        """This rank's training targets for the epoch, in shuffled order (global frame indices); None when
+        batches are drawn at random (`input: mix`)."""
+        if isinstance(self.train_data, MixedBatches):
+            return None
         order = torch.randperm(len(self.train_data), generator=self.generator)
         if self.dist.enabled:
             per_rank = len(order) // self.dist.world_size
@@ -268,14 +377,10 @@ class Trainer:
         c = self.config
         epoch = self.epoch + 1
         lr = self.lr_for_epoch(epoch)
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
         self.forward_model.train()
         targets = self._epoch_order()
         batch = max(1, c.batch_size // self.dist.world_size)
-        steps = math.ceil(len(targets) / batch)
-        if c.max_steps_per_epoch:
-            steps = min(steps, int(c.max_steps_per_epoch))
+        steps = self.steps_per_epoch()
         started = time.time()
         losses: list[float] = []
         bar = None
@@ -288,8 +393,10 @@ class Trainer:
             for index in range(steps):
                 if self._cancelled():
                     return None
-                frames = targets[index * batch : (index + 1) * batch]
-                loss = self._loss(frames)
+                lr = self.lr_at_step(self.step)
+                for group in self.optimizer.param_groups:
+                    group["lr"] = lr
+                loss = self._loss(*self._batch(targets, index, batch))
                 value = float(loss.detach())
                 if distributed.any_flag(self.dist, not math.isfinite(value), self.device):
                     raise NaNLossError(
@@ -323,15 +430,21 @@ class Trainer:
     @torch.no_grad()
     def validate(self) -> dict[str, float]:
         """Stage I: reconstruction loss (metres-free units of the 2D input) with fixed masks. Stage II: MPJPE mm."""
-        if self.val_data is None or len(self.val_data) == 0:
-            return {}
         c = self.config
         if self.stage == 2:
-            predicted = predict_frames(self.model, self.val_data, self.val_data.sample_frames,
-                                       batch_size=max(c.batch_size, 256), flip=c.flip_test, bf16=c.bf16)
-            truth = self.val_data.targets[self.val_data.sample_frames].cpu().numpy()
-            error = float(np.linalg.norm(predicted - truth, axis=-1).mean())
-            return {"mpjpe_mm": 1000 * error}
+            if not self.val_sets:
+                return {}
+            lifter = Lifter(self.model, self.model_config, device=self.device, dtype="auto" if c.bf16 else "float32")
+            scores = {}
+            try:
+                for name, sequences in self.val_sets.items():
+                    report = evaluate_h36m(lifter, sequences, every=c.val_every, flip=c.flip_test, velocity=False)
+                    scores[f"mpjpe_{name}_mm".replace("+", "_")] = report["mpjpe_mm"]
+            finally:
+                self.model.train()
+            return {"mpjpe_mm": float(np.mean(list(scores.values()))), **(scores if len(scores) > 1 else {})}
+        if self.val_data is None or len(self.val_data) == 0:
+            return {}
         generator = torch.Generator().manual_seed(12345)
         was_training = self.model.training
         self.model.eval()
@@ -351,6 +464,12 @@ class Trainer:
 
     # ------------------------------------------------------------------ loop
 
+    def _validation_size(self) -> int:
+        """Windows (Stage I) or target frames per 2D input (Stage II) validated each epoch."""
+        if self.stage == 2:
+            return sum(len(target_frames(s, self.config.val_every)) for s in next(iter(self.val_sets.values()), []))
+        return len(self.val_data or [])
+
     def _is_better(self, metric: float) -> bool:
         return math.isfinite(metric) and (self.best_metric is None or metric < self.best_metric)
 
@@ -359,7 +478,7 @@ class Trainer:
         c = self.config
         if self.dist.is_main:
             self.log.write("start", epoch=self.epoch, step=self.step, epochs=self.epochs,
-                           train_windows=len(self.train_data), val_windows=len(self.val_data or []),
+                           train_windows=len(self.train_data), val_windows=self._validation_size(),
                            batch_size=c.batch_size, world_size=self.dist.world_size, device=str(self.device),
                            run_dir=str(self.run_dir), transferred=len(self.transferred),
                            model=self.model_config.to_dict())

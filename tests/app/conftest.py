@@ -29,6 +29,20 @@ def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def stage1_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny untrained Stage I (pre-training) model: it cannot lift."""
+    import torch
+
+    from pstmo.checkpoint import save_checkpoint
+    from pstmo.config import ModelConfig
+    from pstmo.model import PSTMOPretrain
+
+    torch.manual_seed(0)
+    config = ModelConfig(frames=9, layers=2, channel=32, d_hid=64)
+    return save_checkpoint(tmp_path_factory.mktemp("stage1") / "pretrained", PSTMOPretrain(config), config, stage=1)
+
+
+@pytest.fixture(scope="session")
 def grey_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """20 grey 320x240 frames: the scripted detector sees one walking person in each."""
     return write_video(tmp_path_factory.mktemp("video") / "walk.mp4", frames(20))

@@ -47,7 +47,8 @@ def test_the_sample_video_is_processed_exported_and_screenshotted_with_a_coloure
         pass
     assert (tmp_path / "out" / "sports2d_demo.csv").is_file()
 
-    window.timeline.set_index(window.best_frame())
+    with qtbot.waitSignal(window.frame_shown, timeout=30_000):  # frames are decoded in the background
+        window.timeline.set_index(window.best_frame())
     shot = window.save_screenshot(tmp_path / "window.png")
     pixels = png_rgb(shot)
     assert pixels.shape[:2] == (window.height(), window.width())

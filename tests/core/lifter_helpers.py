@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from pstmo.cameras import normalize_screen_coordinates
 from pstmo.config import ModelConfig
 from pstmo.model import PSTMO
 from pstmo.skeleton import H36M_FLIP_PERMUTATION
+from pstmo.transforms import normalize_screen_coordinates
 
 IMAGE_SIZE = (640, 480)
 

@@ -11,14 +11,15 @@ import pytest
 from pstmo.cameras import (
     Camera,
     camera_to_world,
-    image_coordinates,
     load_h36m_cameras,
-    normalize_screen_coordinates,
     project_to_2d,
     project_to_2d_linear,
     world_to_camera,
 )
 from pstmo.errors import InputError
+from pstmo.h36m_files import load_shared_3d
+from pstmo.safe_npz import read_npz
+from pstmo.transforms import image_coordinates, normalize_screen_coordinates
 
 
 def _random_camera(rng: np.random.Generator, distortion: bool = True) -> Camera:
@@ -35,13 +36,13 @@ def _random_camera(rng: np.random.Generator, distortion: bool = True) -> Camera:
 @pytest.fixture(scope="module")
 def h36m(shared_dir: Path):
     cameras = load_h36m_cameras(shared_dir / "data/h36m/h36m_cameras.json")
-    positions = np.load(shared_dir / "data/h36m/data_3d_h36m_int16.npz", allow_pickle=True)["positions_3d"].item()
-    samples = np.load(shared_dir / "data/h36m_samples/test_h36m_body3d.npz", allow_pickle=True)
+    positions = load_shared_3d(shared_dir / "data/h36m/data_3d_h36m_int16.npz", dtype=np.float64)
+    samples = read_npz(shared_dir / "data/h36m_samples/test_h36m_body3d.npz", objects=False)
     frames = []
     for name, cam_3d, pixels in zip(samples["imgname"], samples["S"], samples["part"], strict=True):
         subject, action, camera_id, frame = re.match(r"(S\d+)_(.+)\.(\d+)_(\d+)\.jpg", Path(name).name).groups()
         camera = next(c for c in cameras[subject] if c.id == camera_id)
-        world = positions[subject][action.replace("_", " ")][int(frame) - 1].astype(np.float64) * 1e-4
+        world = positions[subject][action.replace("_", " ")][int(frame) - 1]
         frames.append((camera, world, cam_3d[:, :3], pixels[:, :2]))
     return cameras, frames
 

@@ -10,10 +10,10 @@ import pytest
 import torch
 
 import pstmo.lifter as lifter_module
-from pstmo.cameras import image_coordinates
 from pstmo.errors import InputError
 from pstmo.lifter import Lifter, window_indices
 from pstmo.skeleton import H36M_FLIP_PERMUTATION
+from pstmo.transforms import image_coordinates
 from tests.core.lifter_helpers import (  # noqa: F401 (single_thread is a fixture)
     IMAGE_SIZE,
     random_track,
@@ -55,6 +55,25 @@ def test_chunks_and_batch_sizes_do_not_change_the_result(centred, monkeypatch):
     monkeypatch.setattr(lifter_module, "CHUNK_FRAMES", 10)
     for batch_size in (1, 13):
         np.testing.assert_allclose(centred.lift(track, IMAGE_SIZE, batch_size=batch_size), whole, atol=1e-5)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_lifting_chosen_frames_gives_exactly_those_frames_of_the_whole_track(causal, monkeypatch):
+    model, config = tiny_model(causal=causal)
+    lifter = Lifter(model, config, device="cpu")
+    track = random_track(50, seed=3)
+    whole = lifter.lift(track, IMAGE_SIZE)
+    chosen = np.array([49, 0, 7, 8, 30])
+    np.testing.assert_allclose(lifter.lift(track, IMAGE_SIZE, frames=chosen), whole[chosen], atol=1e-6)
+    monkeypatch.setattr(lifter_module, "CHUNK_FRAMES", 2)
+    np.testing.assert_allclose(lifter.lift(track, IMAGE_SIZE, frames=chosen, batch_size=1), whole[chosen], atol=1e-6)
+
+
+def test_frames_outside_the_track_are_refused(centred):
+    with pytest.raises(InputError, match="frames"):
+        centred.lift(random_track(5), IMAGE_SIZE, frames=np.array([5]))
+    with pytest.raises(InputError, match="frames"):
+        centred.lift(random_track(5), IMAGE_SIZE, frames=np.array([0.5]))
 
 
 def test_centred_windows_are_edge_padded_and_spaced_by_the_downsampling_rate():

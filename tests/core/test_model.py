@@ -159,18 +159,15 @@ def test_large_eval_batches_run_in_chunks_with_the_same_results():
 
 
 def test_onednn_matmuls_agree_with_aten_matmuls():
-    from pstmo.layers import set_onednn_linear
+    from pstmo.cpu_kernels import matmul_backend
 
     model = _eval_lifter()
     x = torch.rand(3, 27, 17, 2)
-    try:
-        with torch.inference_mode():
-            set_onednn_linear(False)
+    with torch.inference_mode():
+        with matmul_backend("aten"):
             plain = model(x)
-            set_onednn_linear(True)
+        with matmul_backend("onednn"):
             fused = model(x)
-    finally:
-        set_onednn_linear(True)
     for a, b in zip(plain, fused, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
 
@@ -222,22 +219,19 @@ def test_embed_takes_a_whole_track_of_frames():
 
 @pytest.mark.parametrize("stage", [1, 2])
 def test_training_gradients_through_onednn_equal_those_through_aten(stage):
-    from pstmo.layers import set_onednn_linear
+    from pstmo.cpu_kernels import matmul_backend
 
     x = torch.rand(3, 27, 17, 2)
     masks = random_masks(27, generator=torch.Generator().manual_seed(0))
     grads = []
-    try:
-        for enabled in (False, True):
-            set_onednn_linear(enabled)
+    for backend in ("aten", "onednn"):
+        with matmul_backend(backend):
             torch.manual_seed(0)
             model = (PSTMO(TINY) if stage == 2 else PSTMOPretrain(TINY)).train()
             torch.manual_seed(1)  # same dropout draws
             out = model(x)[0] if stage == 2 else model(x, *masks)
             out.square().mean().backward()
             grads.append({name: p.grad for name, p in model.named_parameters()})
-    finally:
-        set_onednn_linear(True)
     for name, grad in grads[0].items():
         torch.testing.assert_close(grads[1][name], grad, rtol=1e-4, atol=1e-6, msg=name)
 

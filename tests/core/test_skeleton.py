@@ -20,9 +20,9 @@ from pstmo.skeleton import (
     bone_lengths,
     bone_side,
     coco_to_h36m,
-    flip_h36m,
     mpii_to_h36m,
 )
+from pstmo.transforms import flip_h36m
 
 
 def _h36m(name: str) -> int:

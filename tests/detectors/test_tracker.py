@@ -1,11 +1,11 @@
-"""Identity tracking, target selection and gap filling on synthetic people."""
+"""Identity tracking and target selection on synthetic people (gap filling: tests/core/test_gaps.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from detectors.tracker import PeopleTracker, build_track, fill_gaps, missing_runs, parse_person, stitch_tracks
+from detectors.tracker import PeopleTracker, build_track, describe_target, parse_person, stitch_tracks
 from pstmo.errors import InputError
 from tests.detectors.helpers import person_at
 
@@ -85,6 +85,25 @@ def test_largest_ignores_a_big_person_seen_in_only_a_few_frames():
     assert tracker.select_target("largest") == 0
 
 
+def test_the_default_main_person_weighs_frames_seen_as_well_as_size():
+    tracker = PeopleTracker()
+    for frame in range(100):  # a tall person missing for a third of the clip, a bit smaller one always there
+        people = [person_at(100, 300, height=200)]
+        if frame < 66:
+            people.append(person_at(500, 300, height=240))
+        tracker.update(frame, people)
+    always, tall = 0, 1
+    assert tracker.select_target() == always
+    assert tracker.select_target("main") == always
+    assert tracker.select_target("largest") == tall, "the old rule is still there by name"
+    reason = describe_target(tracker.tracks, always, "main", 100)
+    assert reason.startswith("#0 followed: seen in 100 of 100 frames") and "(next: #1, 66 frames" in reason
+
+
+def test_an_id_may_be_written_as_shown_on_the_video():
+    assert parse_person("#2") == 2 and parse_person(" 0 ") == 0 and parse_person("Main") == "main"
+
+
 def test_unknown_person_id_or_rule_raises_input_error():
     tracker = _tracker_with_big_short_and_small_long_person()
     with pytest.raises(InputError, match="person ID 7 was not tracked; tracked IDs: 0 .*, 1 "):
@@ -93,37 +112,19 @@ def test_unknown_person_id_or_rule_raises_input_error():
         parse_person("tallest")
 
 
+def test_person_is_largest_or_an_integer_id():
+    assert parse_person("largest") == "largest"
+    assert parse_person(" 3 ") == 3
+    with pytest.raises(ValueError, match="person"):
+        parse_person("bob")
+
+
 def test_streaming_target_sticks_to_its_choice_while_it_is_tracked():
     tracker = PeopleTracker()
     tracker.update(0, [person_at(100, 300, height=150)])
     assert tracker.current_target("largest") == 0
     tracker.update(1, [person_at(100, 300, height=150), person_at(500, 300, height=300)])
     assert tracker.current_target("largest") == 0
-
-
-def test_short_gaps_are_interpolated_and_long_ones_left_missing():
-    frames = 30
-    keypoints = np.tile(np.arange(frames, dtype=np.float32)[:, None, None], (1, 17, 2))
-    confidence = np.full((frames, 17), 0.9, dtype=np.float32)
-    keypoints[5:8] = np.nan  # 3 frames: filled
-    keypoints[15:25] = np.nan  # 10 frames: too long
-    filled_kp, filled_conf, filled = fill_gaps(keypoints, confidence, max_gap=4, min_confidence=0.3)
-    assert np.allclose(filled_kp[5:8, :, 0], np.arange(5, 8)[:, None])
-    assert filled[5:8].all() and not filled[15:25].any()
-    assert np.isnan(filled_kp[15:25]).all()
-    assert missing_runs(np.isnan(filled_kp).all(axis=(1, 2))) == [(15, 24)]
-
-
-def test_low_confidence_joints_keep_their_confidence_and_are_bridged_like_gaps():
-    keypoints = np.zeros((10, 17, 2), dtype=np.float32)
-    keypoints[:, 3, 0] = np.arange(10) * 2.0
-    keypoints[4, 3] = [500.0, 500.0]  # a wild low-confidence guess
-    confidence = np.full((10, 17), 0.9, dtype=np.float32)
-    confidence[4, 3] = 0.05
-    out, out_conf, filled = fill_gaps(keypoints, confidence, max_gap=2, min_confidence=0.3)
-    assert out[4, 3].tolist() == [8.0, 0.0]
-    assert out_conf[4, 3] == pytest.approx(0.05)
-    assert filled[4, 3] and filled.sum() == 1
 
 
 def test_build_track_marks_interpolated_frames_long_gaps_and_low_confidence_joints():

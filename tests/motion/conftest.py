@@ -18,8 +18,9 @@ def h36m_3d(shared_dir: Path) -> dict:
     path = shared_dir / "data" / "h36m" / "data_3d_h36m_int16.npz"
     if not path.is_file():
         pytest.skip(f"{path} not found")
-    raw = np.load(path, allow_pickle=True)["positions_3d"].item()
-    return {subject: {action: (array * 1e-4) for action, array in actions.items()} for subject, actions in raw.items()}
+    from pstmo.h36m_files import load_shared_3d
+
+    return load_shared_3d(path, dtype=np.float64)
 
 
 @pytest.fixture(scope="session")

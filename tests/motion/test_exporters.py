@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from detectors.track import Track2D
 from motion import Motion, export, load_result, save_result
 from motion.export_csv import csv_header, read_csv
 from pstmo.errors import InputError
+from tracks.track import Track2D
 
 
 @pytest.fixture

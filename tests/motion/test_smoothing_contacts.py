@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detectors.track import Track2D
 from motion import (
     Motion,
     OneEuroFilter,
@@ -22,6 +21,7 @@ from pstmo.cameras import project_to_2d, world_to_camera
 from pstmo.errors import InputError
 from pstmo.metrics import acceleration_error, mpjpe, mpjve
 from pstmo.skeleton import bone_lengths
+from tracks.track import Track2D
 
 
 @pytest.fixture

@@ -70,8 +70,9 @@ def test_a_truncated_video_is_processed_up_to_where_it_breaks_off_with_a_warning
     code, out, err = run_cli(capsys, str(path), "--out", str(tmp_path / "out"), "--checkpoint",
                              str(centred_checkpoint), "--export", "json", "--quiet")
     assert code == 0, err
-    assert "truncated" in err and "cut.mp4" in err
-    assert 0 < len(json.loads((tmp_path / "out" / "cut.json").read_text())["joints"]) < 230
+    frames = len(json.loads((tmp_path / "out" / "cut.json").read_text())["joints"])
+    assert 0 < frames < 230
+    assert f"cut.mp4: read {frames} of 230 frames" in err and f"read {frames} of 230 frames" in out
 
 
 def test_a_one_frame_video_gives_a_one_frame_result(capsys, tmp_path, sample_video, centred_checkpoint):
@@ -92,10 +93,11 @@ def bone_length_cv(joints: np.ndarray) -> np.ndarray:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("video,max_frames,person", [
-    # sports2d: the woman walking in front (ID 1). "largest" is a tie there in the first 90 frames (median box
-    # heights 434 vs 423 px) that goes to the backlit man on the wall, whose 3D bones are not steady.
+    # sports2d: the woman walking in front (ID 1 with the BlazePose backend). "largest" is a tie there in the
+    # first 90 frames (median box heights 434 vs 423 px) that goes to the backlit man on the wall, whose 3D
+    # bones are not steady.
     ("sports2d_demo.mp4", 90, "1"),
-    ("pose2sim_cam01.mp4", 100, "largest"),
+    ("pose2sim_cam01.mp4", 100, "main"),
 ])
 def test_the_cli_processes_a_real_video_into_exports_that_parse_with_steady_bones(capsys, tmp_path, shared_dir,
                                                                                   default_checkpoint, video,

@@ -23,18 +23,18 @@ def test_every_shipped_config_describes_a_valid_model(repo_root):
     assert len(configs) >= 10
     for path in configs:
         config = load_config(path)
-        model = config.model_config()
+        model = config.model
         assert model.frames in (9, 27, 81, 243)
 
 
 def test_paper_configs_have_the_paper_settings(repo_root):
     small = load_config(repo_root / "configs" / "pstmo_s_243.yaml")
-    assert small.model_config().layers == 3 and small.learning_rate() == 7e-4 and small.batch_size == 160
+    assert small.model.layers == 3 and small.learning_rate() == 7e-4 and small.batch_size == 160
     assert (small.temporal_mask_ratio, small.spatial_mask_joints) == (0.8, 2)
     large = load_config(repo_root / "configs" / "pstmo_243.yaml")
-    assert large.model_config().layers == 4 and large.learning_rate() == 1e-3
+    assert large.model.layers == 4 and large.learning_rate() == 1e-3
     assert (large.temporal_mask_ratio, large.spatial_mask_joints) == (0.6, 3)
-    assert load_config(repo_root / "configs" / "pstmo_s_81_causal.yaml").model_config().causal
+    assert load_config(repo_root / "configs" / "pstmo_s_81_causal.yaml").model.causal
 
 
 def test_overrides_are_read_as_yaml_values(repo_root):
@@ -50,6 +50,17 @@ def test_unknown_settings_and_missing_files_are_one_line_errors(repo_root, tmp_p
     (tmp_path / "list.yaml").write_text("- 1\n- 2\n")
     with pytest.raises(InputError, match="mapping"):
         load_config(tmp_path / "list.yaml")
+
+
+def test_settings_of_the_wrong_type_name_the_file_the_key_and_what_was_expected(repo_root):
+    tiny = repo_root / "configs" / "tiny.yaml"
+    with pytest.raises(InputError, match=r"tiny.yaml: setting epochs: .*integer.*'many'"):
+        load_config(tiny, ["epochs=many"])
+    with pytest.raises(InputError, match=r"setting train_subjects\.1: .*string"):
+        load_config(tiny, ["train_subjects=[S1, [S5]]"])
+    with pytest.raises(InputError, match="unknown settings frames .*model.frames"):
+        load_config(tiny, ["frames=27"])
+    assert load_config(tiny, ["model.frames=27", "model.tds=3"]).model.receptive_field == 79
 
 
 def test_train_then_evaluate_through_main(repo_root, h36m_dir, tmp_path, capsys):
@@ -76,7 +87,7 @@ def test_evaluating_a_stage_one_checkpoint_is_refused(repo_root, h36m_dir, tmp_p
     assert main(["train", "pretrain", *args]) == 0
     code = main(["evaluate", "--checkpoint", str(out / "pretrain" / "best.json"), "--data", str(h36m_dir)])
     assert code == 1
-    assert "Stage II (lifter) checkpoint is needed" in capsys.readouterr().err
+    assert "Stage I (pre-training) checkpoint cannot lift" in capsys.readouterr().err
 
 
 def test_a_two_process_torchrun_job_trains_with_gloo_on_cpu(repo_root, h36m_dir, tmp_path):

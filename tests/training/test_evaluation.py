@@ -8,13 +8,15 @@ import torch
 from torch import nn
 
 from pstmo.config import ModelConfig
+from pstmo.lifter import Lifter
 from training.evaluation import evaluate_3dhp, evaluate_h36m, format_h36m_table, h36m_report
 from training.sequences import PoseSequence
 
 
-class OracleLifter(nn.Module):
-    """Reads the 3D back out of the 2D input it was given (x, y in the first two channels, a known depth
-    code in the input), then adds a fixed offset: a model whose exact errors are known in advance."""
+class OracleModel(nn.Module):
+    """Reads the 3D back out of the 2D input it was given (the pelvis x of each frame is a code for its
+    pose), then adds a fixed offset: a model whose exact errors are known in advance. It offers the calls
+    `pstmo.Lifter` makes (`embed`: the 2D itself as the per-frame feature; `forward_embedded`)."""
 
     def __init__(self, frames: int, lookup: dict[float, np.ndarray], offset_m: tuple[float, float, float]) -> None:
         super().__init__()
@@ -22,8 +24,11 @@ class OracleLifter(nn.Module):
         self.lookup = lookup
         self.offset = torch.tensor(offset_m, dtype=torch.float32)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        centre = x[:, self.config.frames // 2]
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return x.flatten(-2)
+
+    def forward_embedded(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        centre = features[:, self.config.frames // 2].unflatten(-1, (17, 2))
         codes = np.array(list(self.lookup))
         poses = torch.stack([
             torch.as_tensor(self.lookup[codes[np.abs(codes - float(k)).argmin()]]) for k in centre[:, 0, 0]
@@ -54,10 +59,10 @@ def clips():
 
 def test_a_constant_offset_gives_that_mpjpe_and_zero_procrustes_and_velocity_errors(clips):
     sequences, lookup = clips
-    model = OracleLifter(3, lookup, (0.0, 0.0, 0.0))
+    model = OracleModel(3, lookup, (0.0, 0.0, 0.0))
     # joint 0 is set to 0 after prediction, so an offset on every joint moves 16 of 17 joints
     model.offset = torch.tensor([0.01, 0.0, 0.0])
-    report = evaluate_h36m(model, sequences, flip=False)
+    report = evaluate_h36m(Lifter(model, model.config, device="cpu"), sequences, flip=False)
     expected_mm = 10.0 * 16 / 17
     assert report["mpjpe_mm"] == pytest.approx(expected_mm, rel=1e-4)
     assert report["per_action"]["Eating"]["frames"] == 6 and report["frames"] == 36
@@ -88,8 +93,8 @@ def test_actions_weigh_the_same_whatever_their_frame_counts():
 
 def test_every_k_evaluates_every_kth_frame_and_pairs_it_with_the_next_for_velocity(clips):
     sequences, lookup = clips
-    model = OracleLifter(3, lookup, (0.0, 0.0, 0.0))
-    report = evaluate_h36m(model, sequences, every=4, flip=False)
+    model = OracleModel(3, lookup, (0.0, 0.0, 0.0))
+    report = evaluate_h36m(Lifter(model, model.config, device="cpu"), sequences, every=4, flip=False)
     assert report["frames"] == 5 + 3 + 2
     assert report["mpjpe_mm"] == pytest.approx(0.0, abs=1e-4)
 
@@ -98,9 +103,9 @@ def test_3dhp_scores_count_valid_frames_only(clips):
     sequences, lookup = clips
     clip = sequences[0]
     clip.valid = np.arange(len(clip)) % 2 == 0
-    model = OracleLifter(3, lookup, (0.0, 0.0, 0.0))
+    model = OracleModel(3, lookup, (0.0, 0.0, 0.0))
     model.offset = torch.tensor([0.0, 0.102, 0.0])  # 102 mm on every joint but the (zeroed) pelvis
-    report = evaluate_3dhp(model, [clip], flip=False)
+    report = evaluate_3dhp(Lifter(model, model.config, device="cpu"), [clip], flip=False)
     assert report["frames"] == 10
     assert report["pck"] == pytest.approx(100.0)  # 3DHP's 14 joints, all within 150 mm
     assert report["auc"] == pytest.approx(100 * 10 / 31)  # thresholds 105..150 mm of 0..150 mm
@@ -108,21 +113,20 @@ def test_3dhp_scores_count_valid_frames_only(clips):
 
 
 def test_evaluation_predicts_exactly_what_the_apps_lifter_predicts(h36m_dir, tmp_path):
-    from pstmo.checkpoint import load_checkpoint, save_checkpoint
-    from pstmo.lifter import Lifter
+    from pstmo.checkpoint import save_checkpoint
     from pstmo.model import PSTMO
     from training.data_h36m import load_h36m
-    from training.evaluation import predict_frames
-    from training.tensor_dataset import WindowDataset
+    from training.evaluation import predict_sequences
 
     torch.manual_seed(0)
     config = ModelConfig(frames=9, layers=2, channel=32, d_hid=64, tds=2)
     save_checkpoint(tmp_path / "model", PSTMO(config), config, stage=2)
     clip = load_h36m(h36m_dir, ["S9"], actions=["Walking"], max_sequences=1, cameras=[0])[0]
-    clip.keypoints_2d, clip.pose_3d = clip.keypoints_2d[:60], clip.pose_3d[:60]
-    expected = Lifter.from_checkpoint(tmp_path / "model.json", device="cpu").lift(
-        clip.keypoints_2d, image_size=clip.image_size, flip=True)
-    model = load_checkpoint(tmp_path / "model.json").model
-    data = WindowDataset([clip], frames=9, tds=2)
-    ours = predict_frames(model, data, data.sample_frames, flip=True)
-    assert np.allclose(ours, expected, atol=1e-5)
+    clip.keypoints_2d, clip.pose_3d, clip.pose_world = clip.keypoints_2d[:60], clip.pose_3d[:60], None
+    lifter = Lifter.from_checkpoint(tmp_path / "model.json", device="cpu")
+    expected = lifter.lift(clip.keypoints_2d, image_size=clip.image_size, flip=True)
+    every_frame = predict_sequences(lifter, [clip], every=1, velocity=False)
+    np.testing.assert_array_equal(every_frame.predicted[every_frame.rows], expected)
+    every_seventh = predict_sequences(lifter, [clip], every=7, velocity=True)
+    np.testing.assert_allclose(every_seventh.predicted[every_seventh.rows], expected[::7], atol=1e-6)
+    np.testing.assert_allclose(every_seventh.predicted[every_seventh.next_rows], expected[1::7], atol=1e-6)

@@ -8,11 +8,12 @@ import shutil
 import numpy as np
 import pytest
 
+from motion.bvh_read import read_bvh
 from pstmo.errors import InputError
 from pstmo.skeleton import H36M_JOINTS, bone_lengths
 from training.config import TrainConfig
 from training.data_3dhp import MPI3DHP_TO_H36M, load_3dhp
-from training.data_bvh import load_bvh_folder, parse_bvh, resample
+from training.data_bvh import load_bvh_folder, resample
 from training.data_tracks import load_tracks
 from training.datasets import load_split
 from training.tensor_dataset import WindowDataset
@@ -58,11 +59,11 @@ def test_a_3dhp_test_sequence_without_valid_flags_is_reported(tmp_path):
 
 def test_cmu_bvh_clips_give_constant_bone_lengths_at_the_target_rate_from_several_cameras(shared_dir):
     folder = shared_dir / "data" / "cmu_bvh"
-    clip = parse_bvh(folder / "131_01.bvh")
+    clip = read_bvh(folder / "131_01.bvh")
     sequences = load_bvh_folder(folder / "131_01.bvh", fps=50.0, views=3)
     assert len(sequences) == 3 and len({s.image_size for s in sequences} | {(0, 0)}) >= 2
     first = sequences[0]
-    assert len(first) == int((len(clip.motion) - 1) * clip.frame_time * 50) + 1
+    assert len(first) == int((clip.frames - 1) * clip.frame_time * 50) + 1
     lengths = bone_lengths(first.pose_3d)
     assert np.all(lengths.std(axis=0) < 0.01)  # rigid bones through FK, resampling and cameras
     shin = lengths[:, 2].mean()  # RKnee -> RAnkle
@@ -91,7 +92,7 @@ def test_broken_bvh_files_are_reported(tmp_path, text, problem):
     path = tmp_path / "bad.bvh"
     path.write_text(text)
     with pytest.raises(InputError, match=f"bad.bvh: not a valid BVH file \\({problem}"):
-        parse_bvh(path)
+        read_bvh(path)
 
 
 def test_a_bvh_without_legs_names_the_missing_joint(tmp_path, shared_dir):
@@ -146,8 +147,8 @@ def test_an_empty_track_folder_is_reported(tmp_path):
 
 
 def test_track_csv_files_serve_stage_one_like_detect_json(tmp_path):
-    from detectors.track import Track2D
-    from detectors.track_io import write_track_csv
+    from tracks.track import Track2D
+    from tracks.track_io import write_track_csv
 
     rng = np.random.default_rng(0)
     keypoints = rng.uniform(0, 480, (6, 17, 2)).astype(np.float32)

@@ -38,7 +38,7 @@ def test_stage_one_then_stage_two_lower_both_losses_and_leave_a_usable_checkpoin
     assert records[-1]["event"] == "done" and records[-1]["status"] == "finished"
 
     best = load_checkpoint(second.best_checkpoint)
-    assert best.stage == 2 and best.config == config.model_config()
+    assert best.stage == 2 and best.config == config.model
     assert best.metadata["metrics"]["val_mpjpe_mm"] == pytest.approx(min(val))
 
 
@@ -88,6 +88,7 @@ def test_a_nan_loss_stops_training_with_a_message_naming_the_step(tiny_config, m
         train(config, 2)
     done = read_log(trainer_module.run_dir_for(config, 2) / "log.jsonl")[-1]
     assert done["event"] == "done" and done["status"] == "nan"
+    assert issubclass(NaNLossError, InputError), "one 'error: ...' line and exit code 1 under the error rule"
 
 
 def test_cancelling_mid_epoch_keeps_the_last_complete_epoch(tiny_config):

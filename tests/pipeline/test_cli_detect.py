@@ -1,4 +1,4 @@
-"""`python main.py detect`: JSON output, atomic write, and one-line errors for bad input."""
+"""`python main.py detect` (pipeline/cli_detect.py): JSON output, atomic write, and one-line errors for bad input."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Re-derive the constants of `detectors.calibration` from evidence other than the H36M test frames.
 
-    .venv/bin/python -m detectors.derive_calibration [--shared ../shared]
+    .venv/bin/python benchmarks/derive_calibration.py [--shared ../shared]
 
 1. H36M skeleton proportions: 3D joints of subjects S6, S9 and S11 (every 10th frame; the four test
    frames are of S1, S5, S7, S8), measured along the torso axis (mid-hips -> mid-shoulders, length L).
@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from detectors import calibration
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from detectors import calibration  # noqa: E402
+from pstmo.h36m_files import SHARED_3D, load_shared_3d  # noqa: E402
 
 H36M_SUBJECTS = ("S6", "S9", "S11")
 
@@ -28,8 +32,8 @@ def _along(vectors: np.ndarray, axis: np.ndarray, length: np.ndarray) -> np.ndar
 
 def h36m_proportions(data_3d: Path, subjects=H36M_SUBJECTS, step: int = 10) -> dict:
     """Median ratios of the H36M-17 skeleton (world-frame metres) in units of the torso length L."""
-    positions = np.load(data_3d, allow_pickle=True)["positions_3d"].item()
-    poses = np.concatenate([a[::step] for s in subjects for a in positions[s].values()]).astype(np.float64)
+    positions = load_shared_3d(data_3d, subjects, dtype=np.float64)
+    poses = np.concatenate([a[::step] for s in subjects for a in positions[s].values()])
     pelvis, rhip, rknee, lhip, lknee = (poses[:, i] for i in (0, 1, 2, 4, 5))
     spine, thorax, nose, lshoulder, rshoulder = (poses[:, i] for i in (7, 8, 9, 11, 14))
     head = poses[:, 10]
@@ -98,7 +102,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
     args = parser.parse_args()
-    h36m = h36m_proportions(args.shared / "data" / "h36m" / "data_3d_h36m_int16.npz")
+    h36m = h36m_proportions(args.shared / "data" / "h36m" / SHARED_3D)
     media = args.shared / "media"
     blazepose = blazepose_proportions([media / "pose2sim_cam01.mp4", media / "sports2d_demo.mp4"])
     derived = derive(h36m, blazepose)

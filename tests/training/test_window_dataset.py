@@ -6,9 +6,9 @@ import numpy as np
 import torch
 
 from pstmo.skeleton import H36M_FLIP_PERMUTATION
+from pstmo.transforms import flip_poses, flip_some, target_position, window_indices, window_offsets
 from training.sequences import PoseSequence
 from training.tensor_dataset import WindowDataset
-from training.windows import flip_poses, flip_some, target_position, window_indices, window_offsets
 
 
 def test_a_centred_window_is_symmetric_around_its_target():
@@ -56,6 +56,15 @@ def test_gathered_windows_never_cross_into_the_neighbouring_clip():
     pixels = (x[0, :, 0, 0].numpy() + 1) * 500  # back from normalised coordinates
     assert np.allclose(pixels, [600, 600, 600, 601, 602])
     assert y[0, :, 1, 2].tolist() == [100, 100, 100, 101, 102]
+
+
+def test_a_faster_speed_takes_every_other_frame_and_keeps_2d_and_3d_together():
+    data = WindowDataset([_clip("a", 20, 0)], frames=5)
+    x, y = data.gather(torch.tensor([10, 10]), speed=torch.tensor([1, 2]))
+    assert y[0, :, 1, 2].tolist() == [8, 9, 10, 11, 12]
+    assert y[1, :, 1, 2].tolist() == [6, 8, 10, 12, 14]
+    pixels = (x[1, :, 0, 0].numpy() + 1) * 500
+    assert np.allclose(pixels, [506, 508, 510, 512, 514])
 
 
 def test_every_k_keeps_every_kth_frame_of_each_clip_and_valid_frames_only():

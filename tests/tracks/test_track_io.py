@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from detectors.track import Track2D
-from detectors.track_io import load_track, read_track_csv, track_csv_header, write_track_csv
 from pstmo.errors import InputError
 from pstmo.skeleton import H36M_JOINTS
+from tracks.track import Track2D
+from tracks.track_io import load_track, read_track_csv, track_csv_header, write_track_csv
 
 
 def _track(frames: int = 5) -> Track2D:
@@ -65,3 +65,19 @@ def test_bad_track_files_give_one_line_naming_the_file(tmp_path, name, content, 
     with pytest.raises(InputError, match=problem) as error:
         load_track(path)
     assert name in str(error.value)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+def test_load_track_reads_the_track_out_of_a_result_file_of_either_form(tmp_path, suffix):
+    from motion.motion import Motion
+    from motion.result import save_result
+
+    track = _track()
+    with_track, without = tmp_path / f"clip.result{suffix}", tmp_path / f"bare{suffix}"
+    save_result(with_track, Motion(joints=np.zeros((5, 17, 3)), fps=25.0), track)
+    save_result(without, Motion(joints=np.zeros((5, 17, 3)), fps=25.0))
+    loaded = load_track(with_track)
+    np.testing.assert_allclose(loaded.keypoints, track.keypoints, atol=1e-6, equal_nan=True)
+    assert loaded.image_size == (640, 480) and loaded.fps == 25.0
+    with pytest.raises(InputError, match=f"bare{suffix}: this result file holds no 2D track"):
+        load_track(without)

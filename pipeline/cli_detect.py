@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pstmo.atomic import write_json_atomic
+from pstmo.atomic import check_output_folder, check_output_path, write_json_atomic
 from pstmo.errors import InputError
 from pstmo.skeleton import H36M_JOINTS
 
@@ -46,8 +46,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path,
                         help="output file: .json (every tracked person) or .csv (the chosen person's track)")
     add_detector_options(parser)
-    parser.add_argument("--person", default="largest",
-                        help="whom to follow: 'largest' (default), 'longest' or a track ID from a previous run")
+    parser.add_argument("--person", default="main",
+                        help="whom to follow: 'main' (default: box height x frames seen), 'largest', 'longest' "
+                             "or a track ID from a previous run")
     parser.add_argument("--max-gap", type=int, default=15,
                         help="interpolate gaps of at most this many frames (default 15); longer ones stay null")
     parser.add_argument("--min-confidence", type=float, default=0.3,
@@ -88,45 +89,22 @@ def result_to_json(result, detector_name: str) -> dict:
     }
 
 
-class _LimitedSource:
-    """A source cut to its first `limit` frames (for live cameras)."""
-
-    def __init__(self, source, limit: int) -> None:
-        self._source, self._limit = source, limit
-        self.truncated = False
-
-    def __getattr__(self, name):
-        return getattr(self._source, name)
-
-    @property
-    def frame_count(self):
-        count = self._source.frame_count
-        return self._limit if count is None else min(count, self._limit)
-
-    def __iter__(self):
-        for frame in self._source:
-            if frame.index >= self._limit:
-                return
-            yield frame
-
-
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from detectors import create_detector, detect_video
     from detectors.tracker import parse_person
-    from pipeline.sources import open_source
+    from pipeline.sources import LimitedSource, open_source, short_read_message
 
     person = parse_person(args.person)
-    folder = args.out.parent if str(args.out.parent) else Path(".")
-    if not folder.is_dir():  # fail before the (long) detection, not after
-        raise InputError(f"{args.out}: output folder {folder} does not exist")
+    check_output_path(args.out)  # fail before the (long) detection, not after
+    check_output_folder(args.out.parent, create=False)
     if args.max_gap < 0:
         raise InputError(f"--max-gap must be >= 0; got {args.max_gap}")
     options = detector_options(args)
     with open_source(args.input, fps=args.fps) as source:
         if args.max_frames is not None:
-            source = _LimitedSource(source, args.max_frames)
+            source = LimitedSource(source, args.max_frames)
         elif source.frame_count is None:
             raise InputError(f"{source.name}: a live source needs --max-frames")
         detector = create_detector(args.detector, **options)
@@ -138,8 +116,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             bar.close()
             detector.close()
-    if args.out.suffix.lower() == ".csv":  # the chosen person only (layout in detectors/track_io.py)
-        from detectors.track_io import write_track_csv
+    if args.out.suffix.lower() == ".csv":  # the chosen person only (layout in tracks/track_io.py)
+        from tracks.track_io import write_track_csv
 
         write_track_csv(result.track, args.out)
     else:
@@ -149,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.out}: person {result.target_id} in {found}/{result.frames_read} frames "
           f"({int(track.interpolated.sum())} interpolated), {len(result.tracks)} people tracked, "
           f"{len(result.id_switches)} suspected ID switches")
-    if result.truncated:
-        print(f"warning: {track.source} ended after {result.frames_read} frames (file says more); "
-              "kept what was read", file=sys.stderr)
+    short_read = short_read_message(track.source, result.frames_read, source.frame_count)
+    if result.truncated and short_read:
+        print(f"warning: {short_read}", file=sys.stderr)
     return 0

@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 from pathlib import Path
 
 import numpy as np
 
-from detectors.track import Track2D
 from pstmo.atomic import write_atomically
 from pstmo.errors import InputError
 from pstmo.skeleton import H36M_JOINTS
+from tracks.result_record import read_json_object, read_record, record_from_json, track_from_record
+from tracks.track import Track2D
 
 CSV_MAGIC = "# pstmo-track2d"
 CSV_JOINT_NAMES: tuple[str, ...] = tuple(re.sub(r"[^A-Za-z0-9]", "", name) for name in H36M_JOINTS)
@@ -74,24 +74,36 @@ def read_track_csv(path: str | os.PathLike) -> Track2D:
     match = re.fullmatch(re.escape(CSV_MAGIC) + r" image_size=(\d+)x(\d+) fps=([0-9.eE+-]+)\s*", first)
     if match is None:
         raise InputError(f"{path}: not a track CSV (its first line must be '{CSV_MAGIC} image_size=WxH fps=F')")
-    rows = list(csv.reader(io.StringIO(body)))
+    try:
+        rows = list(csv.reader(io.StringIO(body)))
+    except csv.Error as error:
+        raise InputError(f"{path}: not a readable CSV ({error})") from None
     if not rows or rows[0] != track_csv_header():
         raise InputError(f"{path}: track CSV header must be {','.join(track_csv_header()[:5])},...")
     if len(rows) < 2:
         raise InputError(f"{path}: empty track (0 frames)")
+    cells = 2 + 3 * len(H36M_JOINTS)
+    for line, row in enumerate(rows[1:], start=3):
+        if len(row) != cells:
+            raise InputError(f"{path}: line {line} has {len(row)} cells; every row needs {cells}")
     try:
         values = np.array([[float(cell) if cell else np.nan for cell in row[2:]] for row in rows[1:]])
     except ValueError as error:
         raise InputError(f"{path}: a cell is not a number ({error})") from None
-    if values.ndim != 2 or values.shape[1] != 3 * len(H36M_JOINTS):
-        raise InputError(f"{path}: every row needs {2 + 3 * len(H36M_JOINTS)} cells")
     values = values.reshape(len(values), len(H36M_JOINTS), 3)
     confidence = np.nan_to_num(values[..., 2], nan=0.0)
     fps = float(match.group(3))
-    if fps <= 0:
-        raise InputError(f"{path}: fps must be positive, got {fps}")
-    return Track2D(keypoints=values[..., :2], confidence=confidence,
-                   image_size=(int(match.group(1)), int(match.group(2))), fps=fps, source=str(path))
+    if not (np.isfinite(fps) and fps > 0):
+        raise InputError(f"{path}: fps must be a positive number, got {match.group(3)}")
+    width, height = int(match.group(1)), int(match.group(2))
+    if width <= 0 or height <= 0:
+        raise InputError(f"{path}: image_size must be positive, got {width}x{height}")
+    return Track2D(keypoints=values[..., :2], confidence=confidence, image_size=(width, height), fps=fps,
+                   source=str(path))
+
+
+def _field_error(path: Path, field: str, expected: str) -> InputError:
+    return InputError(f"{path}: field '{field}' must be {expected}")
 
 
 def _track_from_detect_json(path: Path, data: dict) -> Track2D:
@@ -99,37 +111,45 @@ def _track_from_detect_json(path: Path, data: dict) -> Track2D:
         if key not in data:
             raise InputError(f"{path}: missing key '{key}'")
     joints = data.get("joints")
-    if joints is not None and list(joints) != list(H36M_JOINTS):
-        raise InputError(f"{path}: joints must be the 17 H36M joints in order")
+    if joints is not None and (not isinstance(joints, list) or joints != list(H36M_JOINTS)):
+        raise _field_error(path, "joints", "the 17 H36M joint names in order")
+    frames = data["keypoints"]
+    if not isinstance(frames, list) or not all(isinstance(frame, list) for frame in frames):
+        raise _field_error(path, "keypoints", "a list of frames, each a list of 17 [x, y] points or nulls")
     try:
         keypoints = np.array(
-            [[[np.nan, np.nan] if point is None else point for point in frame] for frame in data["keypoints"]],
+            [[[np.nan, np.nan] if point is None else point for point in frame] for frame in frames],
             dtype=np.float32,
         )
-        width, height = (int(v) for v in data["image_size"])
-        fps = float(data["fps"])
-        confidence = data.get("confidence")
-        confidence = (np.isfinite(keypoints).all(axis=-1).astype(np.float32) if confidence is None
-                      else np.array(confidence, dtype=np.float32))
-    except (TypeError, ValueError) as error:
-        raise InputError(f"{path}: malformed keypoints, confidence, image_size or fps ({error})") from None
+    except (TypeError, ValueError):
+        raise _field_error(path, "keypoints", "T x 17 x [x, y] numbers (null where missing)") from None
     if len(keypoints) == 0:
         raise InputError(f"{path}: empty track (0 frames)")
     if keypoints.ndim != 3 or keypoints.shape[1:] != (17, 2):
-        raise InputError(f"{path}: keypoints must be T x 17 x [x, y], got shape {keypoints.shape}")
-    if width <= 0 or height <= 0 or fps <= 0:
-        raise InputError(f"{path}: image_size and fps must be positive")
-    try:
-        return Track2D(keypoints=keypoints, confidence=confidence, image_size=(width, height), fps=fps,
-                       source=str(path))
-    except InputError as error:
-        raise InputError(f"{path}: {error}") from None
+        raise InputError(f"{path}: field 'keypoints' must be T x 17 x [x, y], got shape {keypoints.shape}")
+    size = data["image_size"]
+    if not isinstance(size, list) or len(size) != 2 or not all(
+            isinstance(n, (int, float)) and not isinstance(n, bool) and np.isfinite(n) and n > 0 for n in size):
+        raise _field_error(path, "image_size", f"[width, height] in positive pixels, got {size!r}")
+    fps = data["fps"]
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not np.isfinite(fps) or fps <= 0:
+        raise _field_error(path, "fps", f"a positive number, got {fps!r}")
+    confidence = data.get("confidence")
+    if confidence is None:
+        confidence = np.isfinite(keypoints).all(axis=-1).astype(np.float32)
+    else:
+        try:
+            confidence = np.array(confidence, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise _field_error(path, "confidence", "T x 17 numbers") from None
+        if confidence.shape != keypoints.shape[:2]:
+            raise _field_error(path, "confidence", f"T x 17 = {keypoints.shape[:2]}, got shape {confidence.shape}")
+    return Track2D(keypoints=keypoints, confidence=confidence, image_size=(int(size[0]), int(size[1])),
+                   fps=float(fps), source=str(path))
 
 
-def _track_from_result(path: Path) -> Track2D:
-    from motion.result import load_result
-
-    _, track = load_result(path)
+def _track_in_result(path: Path, header: dict, arrays: dict) -> Track2D:
+    track = track_from_record(path, header, arrays)
     if track is None:
         raise InputError(f"{path}: this result file holds no 2D track")
     return track
@@ -144,15 +164,10 @@ def load_track(path: str | os.PathLike) -> Track2D:
     if suffix == ".csv":
         return read_track_csv(path)
     if suffix == ".npz":
-        return _track_from_result(path)
+        return _track_in_result(path, *read_record(path))
     if suffix != ".json":
         raise InputError(f"{path}: unknown track file type (use .csv, .json or a .result.npz)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"{path}: not a readable track JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: a track file must be a JSON object")
+    data = read_json_object(path, "track JSON")
     if "format" in data and "keypoints" not in data:
-        return _track_from_result(path)
+        return _track_in_result(path, *record_from_json(path, data))
     return _track_from_detect_json(path, data)

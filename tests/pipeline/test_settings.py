@@ -1,19 +1,19 @@
-"""PipelineSettings parsing and the gap filling done before lifting."""
+"""PipelineSettings parsing."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from pipeline.gaps import fill_missing
-from pipeline.settings import PipelineSettings, parse_exports, parse_person
+from pipeline.settings import PipelineSettings, parse_exports
+from pstmo.errors import InputError
 
 
-def test_person_is_largest_or_an_integer_id():
-    assert parse_person("largest") == "largest"
-    assert parse_person(" 3 ") == 3
-    with pytest.raises(ValueError, match="person"):
-        parse_person("bob")
+def test_person_is_the_trackers_rule_or_an_integer_id_written_as_on_the_video():
+    assert PipelineSettings().person == "main"
+    assert PipelineSettings(person="auto").person == "main" and PipelineSettings(person="longest").person == "longest"
+    assert PipelineSettings(person=" 3 ").person == 3 and PipelineSettings(person="#0").person == 0
+    with pytest.raises(InputError, match="person"):
+        PipelineSettings(person="bob")
 
 
 def test_exports_are_checked_and_deduplicated():
@@ -34,38 +34,6 @@ def test_settings_round_trip_through_a_dict_and_ignore_unknown_keys():
 def test_bad_settings_raise_a_value_error(field, value):
     with pytest.raises(ValueError):
         PipelineSettings(**{field: value})
-
-
-def test_missing_frames_hold_the_nearest_valid_frame_and_are_marked():
-    keypoints = np.arange(5 * 17 * 2, dtype=np.float32).reshape(5, 17, 2)
-    keypoints[[0, 3]] = np.nan
-    filled, missing = fill_missing(keypoints)
-    assert missing.tolist() == [True, False, False, True, False]
-    assert not np.isnan(filled).any()
-    np.testing.assert_array_equal(filled[0], keypoints[1])
-    np.testing.assert_array_equal(filled[3], keypoints[2])  # ties go to the earlier frame
-
-
-def test_a_joint_missing_in_some_frames_is_held_without_marking_the_frame_missing():
-    keypoints = np.ones((4, 17, 2), dtype=np.float32)
-    keypoints[:, 5] = np.arange(4)[:, None]
-    keypoints[2, 5] = np.nan
-    filled, missing = fill_missing(keypoints)
-    assert not missing.any()
-    assert filled[2, 5, 0] in (1.0, 3.0)
-
-
-def test_a_joint_never_seen_goes_to_the_centre_of_the_others():
-    keypoints = np.zeros((3, 17, 2), dtype=np.float32)
-    keypoints[:, :, 0] = np.arange(17)
-    keypoints[:, 16] = np.nan
-    filled, _ = fill_missing(keypoints)
-    np.testing.assert_allclose(filled[:, 16, 0], np.mean(np.arange(16)))
-
-
-def test_a_track_without_any_keypoint_cannot_be_filled():
-    with pytest.raises(ValueError):
-        fill_missing(np.full((3, 17, 2), np.nan))
 
 
 def test_live_mode_picks_the_causal_checkpoint_for_low_latency_and_the_offline_one_for_accuracy():
