@@ -60,7 +60,7 @@ def run_recipe(recipe: Path, runs: Path, every: int) -> dict:
         "recipe": name, "settings": settings, "description": recipe.read_text().splitlines()[0].lstrip("# "),
         "train_cpu_minutes": round(cpu / 60, 1), "train_wall_minutes": round(wall / 60, 1), "steps": steps,
         "windows": steps * settings["batch_size"],
-        **{key: scores[key] for key in ("h36m_gt", "h36m_sh", "cmu_virtual")},
+        **{key: value for key, value in scores.items() if key.startswith(("h36m_", "cmu_"))},
     }
 
 
