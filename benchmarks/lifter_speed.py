@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/lifter_speed.py --quick --out benchmarks/results/lifter_speed_cpu.json
 
 Models: P-STMO-S N=81 (TEM depth 3) and P-STMO N=243 (TEM depth 4), random weights with randomised
-batch-norm statistics (speed does not depend on the values). For each: `Lifter.lift` in float32 and
+batch-norm statistics (speed does not depend on the values); `--models default live` times the shipped
+lifters (`assets/models/`) instead. For each: `Lifter.lift` in float32 and
 bfloat16, flip on/off, the given batch sizes and thread counts; the "straightforward" path (the
 reference's computation: one edge-padded 2D window per frame through the whole model, SEM recomputed for
 every window) at batch 160 without flip; the largest difference between the two (metres); bfloat16 against
@@ -43,9 +44,17 @@ REFERENCE_FPS = {"pstmo-s-81": 170.0, "pstmo-243": 33.0}
 """The authors' code here: frames/s at 2 threads, batch 160, no flip, float32 (given, not measured)."""
 REFERENCE_LATENCY_MS = {"pstmo-243": 29.0}
 MODELS = {"pstmo-s-81": ("pstmo-s", 81), "pstmo-243": ("pstmo", 243)}
+MODELS_DIR = Path(__file__).resolve().parents[1] / "assets" / "models"
+SHIPPED = {name: MODELS_DIR / f"{name}.json" for name in ("default", "live")}
 
 
 def make_model(name: str, seed: int = 0) -> tuple[PSTMO, ModelConfig]:
+    """A paper-sized model with random weights, or a shipped lifter (`default`, `live`) with its own weights."""
+    if name in SHIPPED:
+        from pstmo.checkpoint import load_checkpoint
+
+        loaded = load_checkpoint(SHIPPED[name], device="cpu")
+        return loaded.model.float().eval(), loaded.config
     torch.manual_seed(seed)
     config = preset(*MODELS[name])
     model = PSTMO(config)
@@ -199,13 +208,14 @@ def h36m_precision(checkpoint: Path, arch: dict, shared: Path, frames_per_sequen
 
 
 def summarise(rows: list[dict]) -> dict:
-    """Per model, precision and thread count (CPU, no flip): the best frames/s over batch sizes, against the
-    authors' given number (2 threads) and against the straightforward path measured in the same run."""
+    """Per model, precision and thread count (CPU; no flip, and also flip for the shipped lifters): the best
+    frames/s over batch sizes, against the authors' given number (paper-sized models, 2 threads) and against
+    the straightforward path measured in the same run."""
     out = {}
     for row in rows:
-        if row["device"] != "cpu" or row["path"] != "lifter" or row["flip"]:
+        if row["device"] != "cpu" or row["path"] != "lifter" or (row["flip"] and row["model"] not in SHIPPED):
             continue
-        key = f"{row['model']}/{row['dtype']}/{row['threads']}_threads"
+        key = f"{row['model']}/{row['dtype']}/{row['threads']}_threads" + ("/flip" if row["flip"] else "")
         if key in out and out[key]["fps"] >= row["fps"]:
             continue
         straight = next(r for r in rows if r["path"] == "straightforward" and r["model"] == row["model"]
@@ -214,7 +224,8 @@ def summarise(rows: list[dict]) -> dict:
             "batch": row["batch"],
             "fps": row["fps"],
             "fps_per_cpu_second": row["fps_per_cpu_second"],
-            "x_reference_given_wall": row["fps"] / REFERENCE_FPS[row["model"]],
+            **({"x_reference_given_wall": row["fps"] / REFERENCE_FPS[row["model"]]}
+               if row["model"] in REFERENCE_FPS else {}),
             "x_straightforward_wall": row["fps"] / straight["fps"],
             "x_straightforward_cpu": row["fps_per_cpu_second"] / straight["fps_per_cpu_second"],
         }
@@ -223,7 +234,8 @@ def summarise(rows: list[dict]) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--models", nargs="*", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument("--models", nargs="*", default=list(MODELS), choices=[*MODELS, *SHIPPED],
+                        help="paper-sized models (random weights) and/or the shipped lifters default, live")
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--batch", nargs="+", type=int, default=[32, 160])
     parser.add_argument("--frames", type=int, default=0, help="frames lifted per measurement (default 320, quick 160)")
