@@ -29,7 +29,7 @@ import numpy as np
 
 from pstmo.atomic import write_atomically
 from pstmo.errors import InputError
-from pstmo.skeleton import H36M_BONES
+from pstmo.skeleton import H36M_BONES, bone_lengths
 
 from .atomic import check_exportable
 from .bones import set_bone_lengths, symmetric_bone_lengths
@@ -246,5 +246,10 @@ def write_bvh(motion: Motion, path: str | os.PathLike, order: str = "ZXY", scale
     check_exportable(motion, path)
     if order not in EULER_ORDERS:
         raise InputError(f"{path}: unknown Euler order {order!r}; use one of {', '.join(EULER_ORDERS)}")
+    collapsed = (bone_lengths(np.asarray(motion.joints, dtype=np.float64)) <= 1e-6).any(axis=-1)
+    if collapsed.any():
+        raise InputError(f"{path}: {int(collapsed.sum())} of {len(motion)} frames (first: frame "
+                         f"{int(np.argmax(collapsed))}) have bones of zero length (joints at one point): "
+                         "no pose to write as BVH")
     text = bvh_text(motion, order=order, scale=scale)
     write_atomically(path, lambda file: file.write(text))

@@ -136,6 +136,16 @@ def test_bvh_export_rejects_nan_joints_an_empty_motion_and_a_missing_folder(tmp_
     assert not list(tmp_path.iterdir())
 
 
+def test_bvh_export_names_the_file_and_frames_when_joints_collapse_to_one_point(tmp_path, generated_positions):
+    positions = generated_positions(frames=10)
+    positions[3:5] = 0.0
+    with pytest.raises(InputError, match=r"collapsed\.bvh: 2 of 10 frames \(first: frame 3\) have bones of zero"):
+        export(Motion(positions, fps=30.0), tmp_path / "collapsed.bvh")
+    with pytest.raises(InputError, match="10 of 10 frames"):
+        export(Motion(np.zeros((10, 17, 3)), fps=30.0), tmp_path / "zeros.bvh")
+    assert not list(tmp_path.iterdir())
+
+
 def test_euler_order_and_scale_options_change_the_channels_and_units(tmp_path, generated_positions):
     motion = Motion(generated_positions(frames=20), fps=30.0, frame="world_y_up", root_relative=False)
     export(motion, tmp_path / "cm.bvh", order="XYZ", scale=100.0)
