@@ -140,16 +140,38 @@ def _levels(heights: np.ndarray, band: float, min_points: int) -> tuple[list[flo
     return levels, on_level
 
 
+def level_heights(heights: np.ndarray, band: float = LEVEL_BAND, min_points: int = MIN_LEVEL_POINTS) -> list[float]:
+    """The supported levels of `heights` (N,) metres, in the order found (best supported first)."""
+    return _levels(np.asarray(heights, dtype=np.float64), band, min_points)[0]
+
+
 def _tilt_ok(normal: np.ndarray, prior: np.ndarray) -> bool:
     return float(normal @ prior) >= np.cos(np.radians(MAX_TILT_DEGREES))
 
 
-def _refine(points: np.ndarray, up: np.ndarray, prior: np.ndarray, band: float, min_points: int
+def _min_points(count: int) -> int:
+    """Points a level needs among `count` points."""
+    return max(MIN_LEVEL_POINTS, int(np.ceil(MIN_LEVEL_SHARE * count)))
+
+
+def _group_levels(heights: np.ndarray, groups: np.ndarray, band: float) -> tuple[list[list[float]], np.ndarray]:
+    """Each group's (person's) own levels in `heights` (N,): [[levels] per group], (N,) bool on a level."""
+    on_level = np.zeros(len(heights), dtype=bool)
+    per_group = []
+    for group in np.unique(groups):
+        members = np.flatnonzero(groups == group)
+        levels, on_group = _levels(heights[members], band, _min_points(len(members)))
+        on_level[members] = on_group
+        per_group.append(levels)
+    return per_group, on_level
+
+
+def _refine(points: np.ndarray, groups: np.ndarray, up: np.ndarray, prior: np.ndarray, band: float
             ) -> tuple[np.ndarray, str]:
     """`_refine_once` until the up direction settles (each step takes the levels' points anew)."""
     method = "camera"
     for _ in range(REFINE_STEPS):
-        new_up, method = _refine_once(points, up, prior, band, min_points)
+        new_up, method = _refine_once(points, groups, up, prior, band)
         settled = float(new_up @ up) > np.cos(np.radians(0.01))
         up = new_up
         if settled:
@@ -157,20 +179,24 @@ def _refine(points: np.ndarray, up: np.ndarray, prior: np.ndarray, band: float, 
     return up, method
 
 
-def _refine_once(points: np.ndarray, up: np.ndarray, prior: np.ndarray, band: float, min_points: int
+def _refine_once(points: np.ndarray, groups: np.ndarray, up: np.ndarray, prior: np.ndarray, band: float
                  ) -> tuple[np.ndarray, str]:
-    """The up direction from the levels' points along `up` (each level centred on its own height): a plane, a
-    line or the prior (see the module docstring)."""
+    """The up direction from the levels' points along `up` (each person's each level centred on its own height):
+    a plane, a line or the prior (see the module docstring)."""
     heights = points @ up
-    levels, on_level = _levels(heights, band, min_points)
-    if not levels:
-        return up, "camera"
-    nearest = np.argmin(np.abs(heights[:, None] - np.array(levels)[None]), axis=1)
     centred = []
-    for n in range(len(levels)):
-        members = points[on_level & (nearest == n)]
-        if len(members):
-            centred.append(members - members.mean(axis=0))
+    for group in np.unique(groups):
+        members = np.flatnonzero(groups == group)
+        levels, on_level = _levels(heights[members], band, _min_points(len(members)))
+        if not levels:
+            continue
+        nearest = np.argmin(np.abs(heights[members, None] - np.array(levels)[None]), axis=1)
+        for n in range(len(levels)):
+            chosen = points[members[on_level & (nearest == n)]]
+            if len(chosen):
+                centred.append(chosen - chosen.mean(axis=0))
+    if not centred:
+        return up, "camera"
     stacked = np.concatenate(centred)
     _, singular, axes = np.linalg.svd(stacked, full_matrices=False)
     spread = singular / np.sqrt(len(stacked))
@@ -184,37 +210,50 @@ def _refine_once(points: np.ndarray, up: np.ndarray, prior: np.ndarray, band: fl
     return prior, "camera"
 
 
-def fit_floor(points: np.ndarray, prior: np.ndarray = CAMERA_UP, band: float = LEVEL_BAND, seed: int = 0
-              ) -> FloorFit:
-    """Up direction and floor from (N, 3) camera-frame ankle points (`foot_points`, of one person or several
-    stacked); see the module docstring. `prior`: the up direction without evidence (the camera's up)."""
+def _candidates(points: np.ndarray, groups: np.ndarray, prior: np.ndarray, rng: np.random.Generator
+                ) -> list[np.ndarray]:
+    """The prior and the normals of planes through random triples of one person's points (people may stand at
+    wrongly guessed distances, so a plane through several people's feet means little), within the tilt limit."""
+    candidates = [prior]
+    labels, counts = np.unique(groups, return_counts=True)
+    for group, count in zip(labels, counts, strict=True):
+        members = np.flatnonzero(groups == group)
+        samples = int(np.ceil(RANSAC_SAMPLES * count / len(points)))
+        triples = members[rng.integers(0, len(members), size=(samples, 3))]
+        a, b, c = points[triples[:, 0]], points[triples[:, 1]], points[triples[:, 2]]
+        normals = np.cross(b - a, c - a)
+        area = np.linalg.norm(normals, axis=1)
+        normals = normals[area > 1e-4] / area[area > 1e-4, None]
+        normals *= np.sign(normals @ prior)[:, None]
+        candidates += [n for n in normals if _tilt_ok(n, prior)]
+    return candidates
+
+
+def fit_floor(points: np.ndarray, prior: np.ndarray = CAMERA_UP, band: float = LEVEL_BAND, seed: int = 0,
+              groups: np.ndarray | None = None) -> FloorFit:
+    """Up direction and floor from (N, 3) camera-frame ankle points (`foot_points` of one person, or of several
+    stacked with `groups` (N,) saying whose each point is); see the module docstring. `prior`: the up direction
+    without evidence (the camera's up)."""
     points = np.asarray(points, dtype=np.float64)
-    points = points[np.isfinite(points).all(axis=1)]
+    groups = np.zeros(len(points), dtype=np.int64) if groups is None else np.asarray(groups)
+    finite = np.isfinite(points).all(axis=1)
+    points, groups = points[finite], groups[finite]
     prior = normalize(np.asarray(prior, dtype=np.float64))
     if len(points) == 0:
         return FloorFit(prior, 0.0)
-    min_points = max(MIN_LEVEL_POINTS, int(np.ceil(MIN_LEVEL_SHARE * len(points))))
-    if len(points) < max(3, min_points):
+    if len(points) < max(3, _min_points(len(points))):
         return FloorFit(prior, float(np.percentile(points @ prior, FLOOR_PERCENTILE)) - ANKLE_HEIGHT)
     rng = np.random.default_rng(seed)
-    candidates = [prior]
-    triples = rng.integers(0, len(points), size=(RANSAC_SAMPLES, 3))
-    a, b, c = points[triples[:, 0]], points[triples[:, 1]], points[triples[:, 2]]
-    normals = np.cross(b - a, c - a)
-    area = np.linalg.norm(normals, axis=1)
-    normals = normals[area > 1e-4] / area[area > 1e-4, None]
-    normals *= np.sign(normals @ prior)[:, None]
-    candidates += [n for n in normals if _tilt_ok(n, prior)]
-    scored = points if len(points) <= MAX_SCORED_POINTS else points[rng.choice(len(points), MAX_SCORED_POINTS,
-                                                                               replace=False)]
-    scored_min = max(MIN_LEVEL_POINTS, int(np.ceil(MIN_LEVEL_SHARE * len(scored))))
-    scores = np.array([_levels(scored @ n, band, scored_min)[1].sum() for n in candidates])
-    best = scores.max()
-    tied = np.flatnonzero(scores >= best - TIE_SHARE * len(scored))
+    candidates = _candidates(points, groups, prior, rng)
+    scored = np.arange(len(points))
+    if len(points) > MAX_SCORED_POINTS:
+        scored = np.sort(rng.choice(len(points), MAX_SCORED_POINTS, replace=False))
+    scores = np.array([_group_levels(points[scored] @ n, groups[scored], band)[1].sum() for n in candidates])
+    tied = np.flatnonzero(scores >= scores.max() - TIE_SHARE * len(scored))
     closest = tied[np.argmax([candidates[i] @ prior for i in tied])]
-    up, method = _refine(points, candidates[closest], prior, band, min_points)
+    up, method = _refine(points, groups, candidates[closest], prior, band)
     heights = points @ up
-    levels, on_level = _levels(heights, band, min_points)
+    levels, on_level = _levels(heights, band, _min_points(len(points)))
     levels = sorted(levels)
     if levels:
         floor = levels[0] - ANKLE_HEIGHT
@@ -255,8 +294,9 @@ def world_frame(people: Sequence[np.ndarray], measured: Sequence[np.ndarray | No
         floor = float(np.percentile(points @ CAMERA_UP, FLOOR_PERCENTILE)) - ANKLE_HEIGHT if len(points) else 0.0
         fit = FloorFit(CAMERA_UP.copy(), floor)
     else:
-        points = np.concatenate([foot_points(j, m) for j, m in zip(arrays, masks, strict=True)])
-        fit = fit_floor(points)
+        feet = [foot_points(j, m) for j, m in zip(arrays, masks, strict=True)]
+        groups = np.concatenate([np.full(len(f), n) for n, f in enumerate(feet)])
+        fit = fit_floor(np.concatenate(feet), groups=groups)
         # Which ankle is lower depends on the up direction: take the points again along the fitted one.
         points = np.concatenate([foot_points(j, m, fit.up) for j, m in zip(arrays, masks, strict=True)])
         fit = dataclasses.replace(fit, floor=_floor_along(points, fit))
@@ -271,8 +311,7 @@ def world_frame(people: Sequence[np.ndarray], measured: Sequence[np.ndarray | No
 def _floor_along(points: np.ndarray, fit: FloorFit) -> float:
     """The floor height of `fit` measured again on `points` (the lower ankles along the fitted up)."""
     heights = points @ fit.up
-    min_points = max(MIN_LEVEL_POINTS, int(np.ceil(MIN_LEVEL_SHARE * len(heights))))
-    levels, _ = _levels(heights, LEVEL_BAND, min_points)
+    levels, _ = _levels(heights, LEVEL_BAND, _min_points(len(heights)))
     if levels:
         return min(levels) - ANKLE_HEIGHT
     return float(np.percentile(heights, FLOOR_PERCENTILE)) - ANKLE_HEIGHT if len(heights) else fit.floor
