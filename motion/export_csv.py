@@ -1,5 +1,7 @@
 """CSV export: one row per frame, `frame,time_s,<joint>_x,<joint>_y,<joint>_z,...[,<joint>_conf...]`, metres.
 
+`frame` counts the video's frames: it starts at `metadata["first_frame"]` (0 unless the motion is one person's
+part of a multi-person video, whose motion starts where they were first seen), and `time_s = frame / fps`.
 Joint names are H36M-17's made CSV-safe (`csv_joint_name`: only letters and digits, so "Neck/Nose" ->
 "NeckNose"). Coordinates are in the motion's coordinate frame (see `motion.result.FRAME_DESCRIPTIONS`).
 """
@@ -37,7 +39,7 @@ def write_csv(motion: Motion, path: str | os.PathLike, confidence: bool = True, 
     """Write `motion` as CSV (atomically). `confidence`: add the `_conf` columns when the motion has them."""
     check_exportable(motion, path)
     with_confidence = confidence and motion.confidence is not None
-    frames = np.arange(len(motion))
+    frames = np.arange(len(motion)) + int(motion.metadata.get("first_frame") or 0)
     table = [frames[:, None].astype(float), (frames / motion.fps)[:, None], motion.joints.reshape(len(motion), -1)]
     if with_confidence:
         table.append(np.asarray(motion.confidence, dtype=float).reshape(len(motion), -1))
