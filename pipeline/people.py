@@ -94,6 +94,17 @@ class PersonResult:
         return dataclasses.replace(motion, metadata=metadata).seen_part()
 
 
+def on_video_frames(person: PersonResult, frames: int, joints: np.ndarray | None = None) -> np.ndarray:
+    """(frames, 17, 3) of `joints` (default: their motion's joints) placed on the video's frames, NaN where
+    the person has no frame (for views that show everyone on one timeline)."""
+    joints = person.motion.joints if joints is None else joints
+    out = np.full((frames, *joints.shape[1:]), np.nan)
+    first, stop = max(person.first_frame, 0), min(person.first_frame + len(joints), frames)
+    if stop > first:
+        out[first:stop] = joints[first - person.first_frame:stop - person.first_frame]
+    return out
+
+
 def person_stem(stem: str, person_id: int | None) -> str:
     """File stem of one person's exports: 'clip' -> 'clip.person3'."""
     return f"{stem}.person{person_id if person_id is not None else 0}"

@@ -409,17 +409,24 @@ class Pipeline:
                                   constant_bones=s.constant_bones, up=s.up, metadata=infos, measured=measured)
 
     def write_outputs(self, result: PipelineResult, out_dir: str | Path,
-                      progress: ProgressCallback | None = None, result_file: bool = True) -> dict[str, str]:
+                      progress: ProgressCallback | None = None, result_file: bool = True,
+                      people: list[int] | None = None) -> dict[str, str]:
         """Writes the result file (2D track + 3D motion, everyone lifted; skipped with `result_file=False`) and
         every export format in `settings.exports`; returns {kind: path}. A multi-person run (`--person all`)
-        writes each format once per person, cut to the frames from their first to their last detection
-        (`PersonResult.export_motion`), under the kind `person<ID>.<format>`."""
+        writes each format once per person (`people`: only these ids), cut to the frames from their first to
+        their last detection (`PersonResult.export_motion`), under the kind `person<ID>.<format>`."""
         from motion import export
         from motion.result import save_result
 
         out = check_output_folder(out_dir)
         written: dict[str, str] = {}
         lifted = result.summary.lifted if result.everyone else None
+        if lifted and people is not None:
+            unknown = [p for p in people if p not in lifted]
+            if unknown:
+                raise InputError(f"person #{unknown[0]} was not lifted (lifted: "
+                                 f"{', '.join(f'#{p}' for p in lifted)})")
+            lifted = [p for p in lifted if p in people]
         paths = self.output_paths(result.summary.source, out, result_file=result_file, people=lifted)
         total = len(paths)
         if progress:
@@ -458,6 +465,8 @@ class Pipeline:
         (smoothing, world frame, ...): nothing is detected or lifted again."""
         import dataclasses
 
+        if not result.people:
+            return dataclasses.replace(result, motion=self.postprocess(result.joints, result.track, result.missing))
         motions = self.postprocess_people([(p.joints, p.track, p.missing) for p in result.people])
         people = [dataclasses.replace(p, motion=m) for p, m in zip(result.people, motions, strict=True)]
         return dataclasses.replace(result, motion=motions[0], people=people)
