@@ -114,3 +114,41 @@ def test_a_real_lifter_lifts_both_people(centred_checkpoint):
     result = pipeline.process(FakeSource(frames(40), fps=25))
     assert [len(p.joints) for p in result.people] == [40, 30]
     assert all(np.isfinite(p.motion.joints).all() for p in result.people)
+
+
+def test_live_mode_follows_everyone_with_one_model_call_per_frame(causal_checkpoint):
+    pipeline = Pipeline(PipelineSettings(person="all", device="cpu", checkpoint=str(causal_checkpoint)),
+                        detector=TwoPeopleDetector(b_from=5, b_until=12))
+    lifter = pipeline.lifter(live=True)
+    calls = []
+    original = lifter.push_streams
+    lifter.push_streams = lambda streams, keypoints: calls.append(len(streams)) or original(streams, keypoints)
+    try:
+        updates = list(pipeline.live(FakeSource(frames(40), fps=25)))
+    finally:
+        del lifter.push_streams
+    main = updates[0].person_id
+    other = next(pid for pid, _, _ in updates[10].people if pid != main)
+    assert set(updates[10].poses) == {main, other} and set(updates[2].poses) == {main}
+    assert updates[10].pose is updates[10].poses[main]
+    assert set(updates[30].poses) == {main, other}, "held while unseen for under a second (25 frames)"
+    assert set(updates[38].poses) == {main}, "unseen for over a second: no longer lifted"
+    assert len(calls) == 40 and max(calls) == 2, "one call a frame, both people in it"
+
+
+def test_pushing_several_streams_together_answers_as_pushing_each(causal_checkpoint, centred_checkpoint):
+    from pstmo import Lifter
+
+    rng = np.random.default_rng(0)
+    for checkpoint in (causal_checkpoint, centred_checkpoint):
+        lifter = Lifter.from_checkpoint(checkpoint, device="cpu")
+        tracks = [rng.uniform(50, 250, size=(12, 17, 2)).astype(np.float32) for _ in range(3)]
+        alone = [lifter.stream((320, 240)) for _ in tracks]
+        together = [lifter.stream((320, 240)) for _ in tracks]
+        for t in range(12):
+            expected = [stream.push(track[t]) for stream, track in zip(alone, tracks, strict=True)]
+            got = lifter.push_streams(together, [track[t] for track in tracks])
+            assert [[i for i, _ in answers] for answers in got] == [[i for i, _ in e] for e in expected]
+            for answers, wanted in zip(got, expected, strict=True):
+                for (_, pose), (_, pose_alone) in zip(answers, wanted, strict=True):
+                    np.testing.assert_allclose(pose, pose_alone, atol=1e-5)
