@@ -767,16 +767,30 @@ class MainWindow(QtWidgets.QMainWindow):
         self.skeleton_view.view.update()
         QtWidgets.QApplication.processEvents()
         path = Path(path)
+        image = self.grab()
+        # `grab` leaves out what pyqtgraph's GLTextItem paints with a QPainter (the ids in the 3D view): draw the
+        # view's own framebuffer over it, then its legend again
+        view = self.skeleton_view.view
+        painter = QtGui.QPainter(image)
+        painter.drawImage(view.mapTo(self, QtCore.QPoint(0, 0)), view.grabFramebuffer())
+        legend = self.skeleton_view.legend
+        if legend.isVisible():
+            legend.render(painter, legend.mapTo(self, QtCore.QPoint(0, 0)))
+        painter.end()
         with atomic_path(path, create_folder=True, suffix=".png") as tmp:
-            if not self.grab().save(str(tmp), "PNG"):
+            if not image.save(str(tmp), "PNG"):
                 raise InputError(f"{path}: could not write the screenshot")
         return path
 
     def best_frame(self) -> int:
-        """A frame worth showing: the middle of the frames where the lifted person was detected."""
+        """A frame worth showing: the middle of the frames where the lifted person (everyone lifted, when
+        they share some) was detected."""
         if self.result is None:
             return 0
         seen = np.flatnonzero(~self.result.missing)
+        if len(self.result.people) > 1:
+            together = [f for f in seen if all(p.seen(f) for p in self.result.people)]
+            seen = np.asarray(together) if together else seen
         return int(seen[len(seen) // 2]) if len(seen) else 0
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt name)

@@ -249,11 +249,13 @@ class SkeletonView(QtWidgets.QWidget):
             pose = self._motion[self.current_index] if follow else poses[-1]
             root = pose[H36M_ROOT] if np.isfinite(pose[H36M_ROOT]).all() else poses[-1, H36M_ROOT]
             centre = QtGui.QVector3D(float(root[0]), float(root[1]), float(root[2]))
-            index = self.current_index or 0
-            others = np.array([p[min(index, len(p) - 1), H36M_ROOT] for p in self._people.values() if len(p)])
-            others = others[np.isfinite(others).all(axis=1)] if len(others) else others
-            if len(others):  # everyone at this frame in view around the followed person
-                width = max(width, 2 * float(np.hypot(*(others[:, :2] - root[:2]).T).max()) + width)
+            if self._motion is not None:  # everyone in view around the followed person, whenever both are seen
+                gaps = [np.hypot(*(p[:len(self._motion), H36M_ROOT, :2] - self._motion[:len(p), H36M_ROOT, :2]).T)
+                        for p in self._people.values()]
+                gaps = np.concatenate(gaps) if gaps else np.zeros(0)
+                gaps = gaps[np.isfinite(gaps)]
+                if len(gaps):  # their usual distance (the median): a moment far apart does not shrink everyone
+                    width = max(width, 2 * float(np.median(gaps)) + width)
         else:
             points = np.concatenate([poses.reshape(-1, 3)] + [p.reshape(-1, 3) for p in self._people.values()])
             points = points[np.isfinite(points).all(axis=1)]
