@@ -158,3 +158,23 @@ def test_csv_frames_count_from_the_first_frame_a_person_was_seen(motion, tmp_pat
     times, _, _ = read_csv(tmp_path / "person3.csv")
     first = (tmp_path / "person3.csv").read_text().splitlines()[1].split(",")[0]
     assert first == "40" and np.allclose(times, np.arange(40, 50) / 25.0)
+
+
+def test_a_motion_is_cut_to_the_frames_from_the_first_to_the_last_detection(motion):
+    marked = Motion(motion.joints[:10], motion.fps, motion.frame, metadata={"first_frame": 40,
+                                                                              "missing_frames": [40, 41, 45, 49]})
+    seen = marked.seen_part()
+    assert len(seen) == 7 and np.allclose(seen.joints, motion.joints[2:9])
+    assert seen.metadata["first_frame"] == 42 and seen.metadata["missing_frames"] == [45]
+    assert marked.seen_part() is not marked and Motion(motion.joints, motion.fps).seen_part().joints is motion.joints
+
+
+def test_csv_marks_the_frames_a_person_was_not_detected(motion, tmp_path):
+    from motion.export_csv import read_csv_missing
+
+    marked = Motion(motion.joints[:6], motion.fps, motion.frame, metadata={"first_frame": 10, "missing_frames": [12]})
+    export(marked, tmp_path / "marked.csv")
+    assert read_csv_missing(tmp_path / "marked.csv").tolist() == [False, False, True, False, False, False]
+    assert (tmp_path / "marked.csv").read_text().splitlines()[0].endswith(",missing")
+    export(Motion(motion.joints[:6], motion.fps, motion.frame), tmp_path / "plain.csv")
+    assert read_csv_missing(tmp_path / "plain.csv") is None
