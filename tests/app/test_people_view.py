@@ -3,9 +3,11 @@ person (in the video or the 3D view) selects them for the timeline and Export.""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
-from PyQt5 import QtCore, QtWidgets
+from PyQt5 import QtCore, QtGui, QtWidgets
 
 from app.colors import person_rgb
 from pipeline.pipeline import Pipeline
@@ -105,3 +107,24 @@ def test_the_settings_dialog_offers_everyone_as_target_person(qtbot):
     qtbot.addWidget(dialog)
     assert dialog.person_value() == "all" and dialog.person.currentText().startswith("Everyone")
     assert isinstance(dialog, QtWidgets.QDialog)
+
+
+@pytest.mark.gl
+@pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs an X server (Xvfb)")
+def test_the_screenshot_shows_the_id_labels_in_the_3d_view(both, tmp_path):
+    window = both
+    a, b = window.result.summary.lifted
+    window.select_person(b)  # b's skeleton is drawn in the side colours, so their colour can only be the label
+    window.skeleton_view.set_show_trail(False)
+    path = window.save_screenshot(tmp_path / "shot.png")
+    image = QtGui.QImage(str(path)).convertToFormat(QtGui.QImage.Format_RGB888)
+    view = window.skeleton_view.view
+    corner = view.mapTo(window, QtCore.QPoint(0, 0))
+    pane = image.copy(corner.x(), corner.y(), view.width(), view.height())
+    ptr = pane.constBits()
+    ptr.setsize(pane.byteCount())
+    pixels = np.frombuffer(ptr, np.uint8).reshape(pane.height(), pane.bytesPerLine())[:, :3 * pane.width()]
+    pixels = pixels.reshape(pane.height(), pane.width(), 3).astype(int)
+    for pid in (a, b):
+        near = (np.abs(pixels - np.array(person_rgb(pid))).max(axis=-1) <= 40).sum()
+        assert near > 20, f"#{pid}'s colour in the 3D pane"
