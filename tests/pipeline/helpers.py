@@ -142,6 +142,7 @@ class FlatLifter:
         pixels = points[:, 10, 1:2] - points[:, [3, 6], 1].max(axis=1, keepdims=True)  # head to lower ankle
         relative = (points - points[:, :1]) * (self.height_m / np.abs(pixels))[:, :, None]
         out = np.concatenate([relative, np.zeros(relative.shape[:2] + (1,))], axis=2).astype(np.float32)
+        out = out if frames is None else out[np.asarray(frames)]
         if progress is not None:
             progress(len(out), len(out))
         return out

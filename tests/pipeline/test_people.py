@@ -108,6 +108,28 @@ def test_export_picks_one_person_or_everyone_from_a_result_file(tmp_path, capsys
     assert "no person #7 in this result" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("which", ["centred", "causal"])
+def test_everyone_lifted_in_one_call_gets_what_a_call_of_their_own_gives(which, centred_checkpoint,
+                                                                         causal_checkpoint):
+    checkpoint = {"centred": centred_checkpoint, "causal": causal_checkpoint}[which]
+    pipeline = Pipeline(PipelineSettings(person="all", device="cpu", checkpoint=str(checkpoint)),
+                        detector=TwoPeopleDetector())
+    result = pipeline.process(FakeSource(frames(40), fps=25))
+    lifter = pipeline.lifter()
+    calls = []
+    original = lifter.lift
+    lifter.lift = lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs)
+    try:
+        together = pipeline.lift_people([p.track for p in result.people])
+    finally:
+        del lifter.lift
+    assert len(calls) == 1
+    for person, (joints, missing) in zip(result.people, together, strict=True):
+        alone, alone_missing = pipeline.lift(person.track)
+        np.testing.assert_allclose(joints, alone, atol=1e-5)
+        assert (missing == alone_missing).all()
+
+
 def test_a_real_lifter_lifts_both_people(centred_checkpoint):
     pipeline = Pipeline(PipelineSettings(person="all", device="cpu", checkpoint=str(centred_checkpoint)),
                         detector=TwoPeopleDetector())
