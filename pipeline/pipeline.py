@@ -4,7 +4,9 @@ Offline (`process`): streams the frames once through the detector and tracker (o
 never the images), lifts the chosen person's `Track2D` to 3D, post-processes it into a `Motion` and
 writes the result and the chosen exports. Frames are decoded in a background thread (`PrefetchSource`,
 bounded) while the detector works, and the lifter loads in another while the first frames are detected:
-each frame is decoded and detected once. Live (`live`): a `pipeline.live.LiveSession` (camera, 2D and
+each frame is decoded and detected once. With `person="all"` everyone seen long enough is lifted (one lifter
+call for all, `lift_people`), placed in one world frame (`motion.postprocess_people`) and exported one file per
+person and format (`pipeline.people`). Live (`live`): a `pipeline.live.LiveSession` (camera, 2D and
 lifting jobs in their own threads; frames that arrive while busy are dropped and counted), yielding a
 `LiveUpdate` per processed frame with the latency from frame arrival to 3D pose.
 
