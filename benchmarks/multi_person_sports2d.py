@@ -16,6 +16,7 @@ Measured per lifted person:
 - `feet_level_m`: median height of the lower foot above the shared floor (world frame);
 - `bvh_round_trip_max_mm`: their BVH read back (bvhio) against the exported motion with its bones set to
   the constant symmetric lengths the BVH skeleton holds.
+The main person is also processed alone (`person="main"`) for their bone CV without everyone else in focus.
 Between the two people (frames where both were detected): `image_order_agreement` (share of frames where
 their left-right order in the image, hips' x in pixels, equals the order of their camera-frame x in 3D),
 `distance_m_median` (root to root, world frame) and `depth_difference_m_median` (camera z, B - A).
@@ -111,7 +112,13 @@ def measure_people(video: Path, checkpoint: str | None) -> dict:
                                                                            axis=-1))), 3) if frames else None,
                 "depth_difference_m_median": round(float(np.median(cam_b[ib, 0, 2] - cam_a[ia, 0, 2])), 3)
                 if frames else None}
+    # the main person followed alone (person="main": the others outside the detector's focus), for comparison
+    alone = Pipeline(PipelineSettings(exports=(), **({"checkpoint": checkpoint} if checkpoint else {}))).process(video)
+    seen_alone = ~np.asarray(alone.missing, dtype=bool)
+    main_alone = {"person_id": alone.track.person_id, "frames_detected": int(seen_alone.sum()),
+                  "bone_cv_mean": round(float(bone_length_cv(alone.joints[seen_alone]).mean()), 4)}
     return {"video": video.name, "frames": len(result.track), "lifted": result.summary.lifted,
+            "main_person_alone": main_alone,
             "who": result.track.extra.get("target_reason", ""), "people": people, "pair": pair,
             "world_frame": result.motion.metadata.get("world_frame"),
             "process_seconds": round(time.time() - started, 1)}
@@ -126,7 +133,13 @@ def measure_live(video: Path, checkpoint: str | None) -> dict:
     return {**summary, "people_lifted_per_frame_max": max(lifted, default=0),
             "frames_with_two_or_more": int(sum(n >= 2 for n in lifted)),
             "lift_share_of_2d": round(share, 3) if share is not None else None,
-            "checkpoint": str(settings.resolved_checkpoint(live=True))}
+            "checkpoint": _relative(settings.resolved_checkpoint(live=True))}
+
+
+def _relative(path: Path | None) -> str:
+    """A path inside the repository as written from its root (the results do not name this machine's folders)."""
+    root = Path(__file__).resolve().parents[1]
+    return str(path.resolve().relative_to(root)) if path and path.resolve().is_relative_to(root) else str(path)
 
 
 def _percent(value: float | None) -> str:
@@ -159,11 +172,17 @@ def markdown(report: dict) -> str:
         rows,
         "",
     ]
+    alone = report.get("main_person_alone")
+    if alone:
+        lines += [f"#{alone['person_id']} followed alone (`--person main`, {alone['frames_detected']} frames "
+                  f"detected): bone CV mean {100 * alone['bone_cv_mean']:.1f} %.", ""]
     if pair:
         lines += [f"Both detected in {pair['frames_both_detected']} frames: left-right order in the image kept "
                   f"in 3D in {100 * pair['image_order_agreement']:.0f} % of them; root-to-root distance "
                   f"{pair['distance_m_median']:.2f} m (median), #{pair['ids'][1]} "
-                  f"{pair['depth_difference_m_median']:+.2f} m deeper than #{pair['ids'][0]} (camera z).", ""]
+                  f"{abs(pair['depth_difference_m_median']):.2f} m "
+                  f"{'further from' if pair['depth_difference_m_median'] > 0 else 'nearer to'} the camera than "
+                  f"#{pair['ids'][0]} (median).", ""]
     if live:
         lines += [f"Live (`person=all`, every frame, {live['checkpoint']}): 2D {live['two_d_ms_median']} ms, "
                   f"lift {live['lift_ms_median']} ms per frame (median; {live['frames_with_two_or_more']} frames "
