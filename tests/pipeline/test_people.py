@@ -174,3 +174,37 @@ def test_pushing_several_streams_together_answers_as_pushing_each(causal_checkpo
             for answers, wanted in zip(got, expected, strict=True):
                 for (_, pose), (_, pose_alone) in zip(answers, wanted, strict=True):
                     np.testing.assert_allclose(pose, pose_alone, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_both_people_of_the_real_sports2d_clip_are_lifted_exported_and_placed_as_seen(shared_dir, default_checkpoint,
+                                                                                      tmp_path):
+    # the man walking on a box (left in the image) and the woman walking in front (right, nearer the camera)
+    pipeline = Pipeline(PipelineSettings(person="all", checkpoint=str(default_checkpoint), max_frames=110,
+                                         exports="bvh,csv"))
+    result = pipeline.process(shared_dir / "media" / "sports2d_demo.mp4", tmp_path)
+    assert len(result.people) == 2
+    for person in result.people:
+        positions, _ = read_bvh_h36m(tmp_path / f"sports2d_demo.person{person.person_id}.bvh")
+        motion = person.export_motion()
+        y_up = to_y_up(motion)
+        assert np.linalg.norm(positions - set_bone_lengths(y_up, symmetric_bone_lengths(y_up)), axis=-1).max() <= 1e-3
+        assert len(read_csv(tmp_path / f"sports2d_demo.person{person.person_id}.csv")[1]) == len(motion)
+    a, b = result.people
+    both = [f for f in range(*b.span) if a.seen(f) and b.seen(f)]
+    assert len(both) > 30
+    to_camera = np.asarray(a.motion.metadata["camera_to_world"]["R"])  # the same for both: one camera
+    shift = np.asarray(a.motion.metadata["camera_to_world"]["t"])
+    roots = [(p.motion.joints[[p.index(f) for f in both], 0] - shift) @ to_camera for p in (a, b)]
+    pixels = [p.track.keypoints[[p.index(f) for f in both], 0, 0] for p in (a, b)]
+    image_order = np.sign(pixels[1] - pixels[0])
+    assert (np.sign(roots[1][:, 0] - roots[0][:, 0]) == image_order).mean() > 0.9
+    nearer = np.median(roots[1][:, 2]) < np.median(roots[0][:, 2])
+    taller_in_image = np.median(np.ptp(b.track.keypoints[[b.index(f) for f in both], :, 1], axis=1)) > \
+        np.median(np.ptp(a.track.keypoints[[a.index(f) for f in both], :, 1], axis=1))
+    assert nearer == taller_in_image, "the one who looks bigger (same-size prior) is the nearer one"
+    gap_px = np.median(np.abs(pixels[1] - pixels[0]))
+    gap_m = np.median(np.abs(roots[1][:, 0] - roots[0][:, 0]))
+    depth = np.median(np.concatenate([roots[0][:, 2], roots[1][:, 2]]))
+    focal = a.motion.metadata["focal_length_px"]
+    assert gap_m == pytest.approx(gap_px * depth / focal, rel=0.35), "sideways distance as the image shows it"
