@@ -128,3 +128,19 @@ def test_the_screenshot_shows_the_id_labels_in_the_3d_view(both, tmp_path):
     for pid in (a, b):
         near = (np.abs(pixels - np.array(person_rgb(pid))).max(axis=-1) <= 40).sum()
         assert near > 20, f"#{pid}'s colour in the 3D pane"
+
+
+def test_live_poses_of_everyone_stand_side_by_side_with_their_ids(qtbot):
+    from app.skeleton_view import LIVE_SPACING_M, SkeletonView
+
+    view = SkeletonView()
+    qtbot.addWidget(view)
+    pose = np.zeros((17, 3))
+    pose[:, 1] = -np.linspace(0.0, 1.7, 17)  # camera frame: y down, so up the body is -y
+    view.show_pose(pose, "camera", people={4: pose.copy(), 7: pose.copy()}, selected=5)
+    assert view.people_shown == [5, 4, 7]
+    roots = {pid: view._people[pid][0, 0] for pid in (4, 7)}
+    assert roots[4][0] == pytest.approx(view.current_pose[0, 0] - LIVE_SPACING_M)  # ids in order: 4, 5, 7
+    assert roots[7][0] == pytest.approx(view.current_pose[0, 0] + LIVE_SPACING_M)
+    view.show_pose(pose, "camera")  # one person again: no labels
+    assert view.people_shown == [] and view.bones.visible()
