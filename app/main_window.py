@@ -767,18 +767,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.skeleton_view.view.update()
         QtWidgets.QApplication.processEvents()
         path = Path(path)
-        image = self.grab()
-        # `grab` leaves out what pyqtgraph's GLTextItem paints with a QPainter (the ids in the 3D view): draw the
-        # view's own framebuffer over it, then its legend again
-        view = self.skeleton_view.view
-        painter = QtGui.QPainter(image)
-        painter.drawImage(view.mapTo(self, QtCore.QPoint(0, 0)), view.grabFramebuffer())
-        legend = self.skeleton_view.legend
-        if legend.isVisible():
-            legend.render(painter, legend.mapTo(self, QtCore.QPoint(0, 0)))
-        painter.end()
         with atomic_path(path, create_folder=True, suffix=".png") as tmp:
-            if not image.save(str(tmp), "PNG"):
+            if not self.grab().save(str(tmp), "PNG"):
                 raise InputError(f"{path}: could not write the screenshot")
         return path
 

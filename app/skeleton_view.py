@@ -72,6 +72,11 @@ class OrbitView(gl.GLViewWidget):
 
     doubleClicked = QtCore.pyqtSignal()  # noqa: N815 (Qt signal name)
     clicked = QtCore.pyqtSignal(float, float)  # a click that was no drag, widget pixels
+    painted = QtCore.pyqtSignal()  # after each render (the camera may have moved)
+
+    def paintGL(self, *args, **kwargs) -> None:  # noqa: N802 (Qt name)
+        super().paintGL(*args, **kwargs)
+        self.painted.emit()
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt name)
         self._press = event.pos()
@@ -111,26 +116,33 @@ class OrbitView(gl.GLViewWidget):
         self.doubleClicked.emit()
 
 
+def id_tag(parent: QtWidgets.QWidget, person_id: int) -> QtWidgets.QLabel:
+    """A `#id` tag as on the video overlay (`app.video_view`): bold black text on the person's colour. A label
+    widget over the 3D view (clicks pass through to it), not pyqtgraph's GLTextItem: that one paints with a
+    QPainter on the OpenGL widget, which `QWidget.grab` leaves out and which crashes Qt when the view is deleted."""
+    tag = QtWidgets.QLabel(f"#{person_id}", parent)
+    tag.setStyleSheet("QLabel {{ background: #{:02x}{:02x}{:02x}; color: black; font-weight: bold; "
+                      "padding: 0px 4px; border-radius: 3px; }}".format(*person_rgb(person_id)))
+    tag.setAttribute(QtCore.Qt.WA_TransparentForMouseEvents)
+    tag.adjustSize()
+    tag.hide()
+    return tag
+
+
 class Figure:
-    """The 3D items of one more person: bones (left/right colours), joints and their id label."""
+    """The 3D items of one more person: bones (left/right colours), joints in their colour, and their id tag
+    (placed over the view at `anchor`, a point above their head, by `SkeletonView._place_tags`)."""
 
     def __init__(self, view: gl.GLViewWidget, person_id: int) -> None:
         colour = tuple(c / 255 for c in person_rgb(person_id))
         self.bones = gl.GLLinePlotItem(pos=np.zeros((32, 3)), color=np.repeat(bone_colors_float(), 2, axis=0),
                                        width=3, mode="lines", antialias=False)
         self.joints = gl.GLScatterPlotItem(pos=np.zeros((17, 3)), color=colour + (1,), size=7, pxMode=True)
-        font = QtGui.QFont()
-        font.setPointSize(13)
-        font.setBold(True)
-        self.label = gl.GLTextItem(pos=(0, 0, 0), text=f"#{person_id}", color=QtGui.QColor(*person_rgb(person_id)),
-                                   font=font)
-        for item in self.items:
+        for item in (self.bones, self.joints):
             item.setVisible(False)
             view.addItem(item)
-
-    @property
-    def items(self) -> tuple:
-        return self.bones, self.joints, self.label
+        self.label = id_tag(view, person_id)
+        self.anchor: np.ndarray | None = None
 
     def draw(self, pose: np.ndarray | None, wide: bool = False) -> None:
         """`pose` (17, 3) view frame; None or NaN hides the person (not in view at this frame)."""
@@ -138,13 +150,15 @@ class Figure:
         if shown:
             self.bones.setData(pos=pose[_BONES.reshape(-1)], width=5 if wide else 3)
             self.joints.setData(pos=pose)
-            self.label.setData(pos=pose[HEAD] + np.array([0.0, 0.0, LABEL_ABOVE_M]))
-        for item in self.items:
+            self.anchor = pose[HEAD] + np.array([0.0, 0.0, LABEL_ABOVE_M])
+        for item in (self.bones, self.joints):
             item.setVisible(shown)
+        self.label.setHidden(not shown)
 
     def remove(self, view: gl.GLViewWidget) -> None:
-        for item in self.items:
+        for item in (self.bones, self.joints):
             view.removeItem(item)
+        self.label.deleteLater()
 
 
 class SkeletonView(QtWidgets.QWidget):
@@ -164,6 +178,7 @@ class SkeletonView(QtWidgets.QWidget):
         self.view.setToolTip("Drag to orbit, wheel to zoom, Ctrl+drag to pan; double-click or Ctrl+0 resets the view")
         self.view.doubleClicked.connect(self.reset_view)
         self.view.clicked.connect(self._on_click)
+        self.view.painted.connect(self._place_tags, QtCore.Qt.QueuedConnection)  # not while GL paints
         self.view.setCameraPosition(distance=2.8, elevation=HOME_ELEVATION, azimuth=HOME_AZIMUTH)
         self.view.setMinimumSize(320, 240)
         self.grid = gl.GLGridItem(size=QtGui.QVector3D(10, 10, 1))
@@ -371,7 +386,7 @@ class SkeletonView(QtWidgets.QWidget):
     @property
     def people_shown(self) -> list[int]:
         """Ids of the people drawn now, with a label: the selected one first (empty for one person alone)."""
-        drawn = [pid for pid, figure in self._figures.items() if figure.label.visible()]
+        drawn = [pid for pid, figure in self._figures.items() if not figure.label.isHidden()]
         return sorted(drawn, key=lambda pid: (pid != self.selected, pid))
 
     def _draw_people(self, index: int) -> None:
@@ -384,6 +399,19 @@ class SkeletonView(QtWidgets.QWidget):
             else:
                 poses = self._people[pid]
                 figure.draw(poses[min(index, len(poses) - 1)] if len(poses) else None)
+        self._place_tags()
+
+    def _place_tags(self) -> None:
+        """Each shown id tag centred above its person's head, as the camera sees them now."""
+        for figure in self._figures.values():
+            if figure.label.isHidden() or figure.anchor is None:
+                continue
+            x, y = self.view.to_screen(np.asarray(figure.anchor, dtype=np.float64)[None])[0]
+            if not np.isfinite([x, y]).all():
+                continue
+            spot = QtCore.QPoint(int(round(x - figure.label.width() / 2)), int(round(y - figure.label.height())))
+            if figure.label.pos() != spot:  # moving a child of the GL view repaints it: only when it changed
+                figure.label.move(spot)
 
     def poses_on_screen(self) -> dict[int, np.ndarray]:
         """{id: (17, 2) widget pixels} of everyone drawn now (the selected person included)."""

@@ -42,7 +42,12 @@ def test_everyone_is_drawn_in_3d_and_labelled_with_their_id_in_their_overlay_col
     assert view.people_shown == [a, b] and view.selected == a
     for pid in (a, b):
         label = view._figures[pid].label
-        assert label.text == f"#{pid}" and label.color.getRgb()[:3] == person_rgb(pid)
+        tag = label.grab().toImage()
+        assert label.text() == f"#{pid}" and QtGui.QColor(tag.pixel(2, tag.height() // 2)).getRgb()[:3] == \
+            person_rgb(pid)
+        head = view.poses_on_screen()[pid][10]
+        centre = label.geometry().center()
+        assert abs(centre.x() - head[0]) <= 2 and label.geometry().bottom() < head[1], "above their head"
     assert view._figures[b].bones.visible() and view.bones.visible()
     window.timeline.set_index(38)  # B has left the scene
     assert view.people_shown == [a] and not view._figures[b].bones.visible()
