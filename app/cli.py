@@ -15,6 +15,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exit-when-done", action="store_true", help="quit when processing (and screenshot) is done")
     parser.add_argument("--checkpoint", default=None, help="lifter checkpoint (default: saved settings / shipped)")
     parser.add_argument("--max-frames", type=int, default=None, help="process only the first N frames")
+    parser.add_argument("--person", default=None,
+                        help="whom to lift (as `process --person`: main, largest, longest, an id, or all)")
     parser.add_argument("--live", action="store_true",
                         help="replay VIDEO through live mode as if it were a webcam (demo without a camera)")
     parser.add_argument("--frame", type=int, default=None, help="frame to show when done (default: a middle one)")
@@ -41,9 +43,10 @@ def run(args: argparse.Namespace) -> int:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0]])
     app.setApplicationName("P-STMO Studio")
     window = MainWindow()
-    if args.checkpoint or args.max_frames:
+    if args.checkpoint or args.max_frames or args.person:
         data = window.pipeline.settings.to_dict()
-        data.update({k: v for k, v in (("checkpoint", args.checkpoint), ("max_frames", args.max_frames)) if v})
+        data.update({k: v for k, v in (("checkpoint", args.checkpoint), ("max_frames", args.max_frames),
+                                       ("person", args.person)) if v})
         from pipeline.settings import PipelineSettings
 
         window.pipeline = type(window.pipeline)(PipelineSettings.from_dict(data))

@@ -27,6 +27,7 @@ PERSON_CHOICES = (  # rule, label
     ("main", "Main person: in view longest and large (default)"),
     ("largest", "Largest: the tallest person seen steadily"),
     ("longest", "Longest: seen in the most frames"),
+    ("all", "Everyone: each person seen for 1 s or more, in one scene (exports one file per person)"),
 )
 FORMAT_TIPS = {
     "csv": "CSV: one row per frame, x/y/z of 17 joints in metres (spreadsheets, Python)",
@@ -299,9 +300,17 @@ class ExportDialog(QtWidgets.QDialog):
     OK needs a folder and at least one format."""
 
     def __init__(self, settings: PipelineSettings, folder: str, parent: QtWidgets.QWidget | None = None,
-                 stem: str = "") -> None:
+                 stem: str = "", people: list[int] | None = None, selected: int | None = None) -> None:
+        """`people`: the ids of a multi-person result (then a Person choice: the `selected` one or everyone)."""
         super().__init__(parent)
         self.setWindowTitle("Export")
+        self.person = QtWidgets.QComboBox()
+        for person_id in people or []:
+            self.person.addItem(f"#{person_id}" + (" (selected)" if person_id == selected else ""), person_id)
+        if people:
+            self.person.addItem(f"Everyone ({len(people)} people, one file each)", "all")
+            self.person.setCurrentIndex(max(self.person.findData(selected), 0))
+        self.person.setToolTip("Whom to export: click a person in the video or the 3D view to select them")
         self.setMinimumWidth(720)
         self.folder = QtWidgets.QLineEdit(folder)
         self.formats = {fmt: QtWidgets.QCheckBox(fmt.upper()) for fmt in EXPORT_FORMATS}
@@ -336,6 +345,8 @@ class ExportDialog(QtWidgets.QDialog):
         form = QtWidgets.QFormLayout(self)
         form.addRow("Folder", _path_row(self.folder, "Export folder", folder=True))
         form.addRow("Formats", formats)
+        if people:
+            form.addRow("Person", self.person)
         form.addRow("", self.files)
         for box in (self.world, self.root, self.foot_lock, self.constant_bones):
             form.addRow("", box)
@@ -348,7 +359,13 @@ class ExportDialog(QtWidgets.QDialog):
         self.folder.textChanged.connect(lambda _: self.validate())
         for box in self.formats.values():
             box.toggled.connect(lambda _: self.validate())
+        self.person.currentIndexChanged.connect(lambda _: self.validate())
         self.validate()
+
+    def people(self) -> list[int] | None:
+        """The ids to export (a multi-person result); None: everyone (or a one-person result)."""
+        chosen = self.person.currentData()
+        return None if chosen in (None, "all") else [int(chosen)]
 
     def chosen_formats(self) -> list[str]:
         return [f for f, box in self.formats.items() if box.isChecked()]
@@ -357,7 +374,13 @@ class ExportDialog(QtWidgets.QDialog):
         """The reason OK cannot be pressed now ('' when it can); also lists the files that will be written."""
         formats = self.chosen_formats()
         folder = self.out_dir()
-        names = ", ".join(f"{self._stem}.{fmt}" for fmt in formats) if self._stem else ""
+        stems = [self._stem]
+        if self.person.count():
+            chosen = self.people()
+            stems = [f"{self._stem}.person{p}" for p in (chosen if chosen is not None else
+                                                          [self.person.itemData(n) for n in range(self.person.count())
+                                                           if self.person.itemData(n) != "all"])]
+        names = ", ".join(f"{stem}.{fmt}" for stem in stems for fmt in formats) if self._stem else ""
         self.files.setText(f"Writes {names}" if names and folder else "")
         problem = ""
         if not formats:

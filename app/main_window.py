@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from PyQt5 import QtCore, QtGui, QtWidgets
 
+from app.colors import person_rgb
 from app.dialogs import EXPORT_OPTION_KEYS, ExportDialog, SettingsDialog, WebcamDialog
 from app.frames import FrameLoader
 from app.skeleton_view import SkeletonView
@@ -22,6 +23,7 @@ from app.store import AppStore
 from app.timeline import Timeline
 from app.video_view import VideoView
 from app.workers import CallWorker, LiveWorker, ProcessWorker
+from pipeline.people import on_video_frames
 from pipeline.pipeline import Pipeline, PipelineResult, output_stem
 from pipeline.settings import PipelineSettings
 from pstmo.atomic import cannot_write, check_output_folder
@@ -90,6 +92,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.store = store or AppStore()
         self.pipeline = Pipeline(settings or self.store.pipeline_settings())
         self.result: PipelineResult | None = None
+        self.selected_id: int | None = None  # the lifted person the timeline, 3D camera and Export follow
         self.video_path: str | None = None  # the video of `result`
         self.frames: FrameLoader | None = None  # its frames
         self.processing_path: str | None = None  # a video being processed (not shown as the result yet)
@@ -119,6 +122,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter.setSizes([900, 700])
         self.timeline = Timeline()
         self.timeline.frameChanged.connect(self.show_frame)
+        self.video_view.personClicked.connect(self.select_person)
+        self.skeleton_view.personClicked.connect(self.select_person)
         central = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 0)
@@ -353,11 +358,55 @@ class MainWindow(QtWidgets.QMainWindow):
             self.frames.close(wait_s=0)
         self.frames = FrameLoader(self.video_path, self)
         self.frames.frameReady.connect(self._on_frame_ready)
-        motion = result.motion
+        self.selected_id = result.track.person_id
         self.timeline.set_range(len(result.track), result.track.fps)
-        self.skeleton_view.set_motion(np.asarray(motion.joints), getattr(motion, "frame", "camera"))
+        self._show_people(0)
         self.show_frame(0)
         self._update_actions()
+
+    # ---------------------------------------------------------------------------------------- people
+
+    @property
+    def selected(self):
+        """The selected lifted person (`pipeline.people.PersonResult`; the main person unless another was
+        clicked); None without a result."""
+        if self.result is None:
+            return None
+        return self.result.person(self.selected_id) or (self.result.people[0] if self.result.people else None)
+
+    def _show_people(self, index: int) -> None:
+        """The 3D view and the timeline's person label for the selected person (everyone else drawn beside)."""
+        result, chosen = self.result, self.selected
+        motion = result.motion
+        if chosen is None or len(result.people) < 2:
+            self.skeleton_view.set_motion(np.asarray(motion.joints), getattr(motion, "frame", "camera"), index=index)
+            self.timeline.set_person("")
+            return
+        frames = len(result.track)
+        others = {p.person_id: on_video_frames(p, frames) for p in result.people if p is not chosen}
+        joints = chosen.motion.joints if chosen is result.people[0] else on_video_frames(chosen, frames)
+        self.skeleton_view.set_motion(joints, chosen.motion.frame, index=index, people=others,
+                                      selected=chosen.person_id)
+        first, stop = chosen.span
+        self.timeline.set_person(f"#{chosen.person_id}", person_rgb(chosen.person_id or 0),
+                                 f"The timeline, 3D camera and Export follow #{chosen.person_id} (seen in frames "
+                                 f"{first + 1}-{stop}); click another person in the video or the 3D view to "
+                                 "follow them")
+
+    def select_person(self, person_id: int) -> None:
+        """Follows tracker id `person_id` (clicked in the video or the 3D view): the 3D camera, the timeline's
+        note and Export's default. A person who was not lifted is named in the status bar."""
+        if self.result is None or self.live_worker is not None or person_id == self.selected_id:
+            return
+        if self.result.person(person_id) is None:
+            why = ("process with Target person 'everyone' to lift everyone" if not self.result.everyone
+                   else "seen too briefly to lift")
+            self.status_text.setText(f"#{person_id} was not lifted to 3D: {why}")
+            return
+        self.selected_id = person_id
+        self._show_people(self.timeline.index)
+        self.status_text.setText(f"Following #{person_id}: 3D view, timeline and Export")
+        self.show_frame(self.timeline.index)
 
     def _on_failed(self, message: str) -> None:
         if self.sender() is not self.worker:
@@ -440,8 +489,14 @@ class MainWindow(QtWidgets.QMainWindow):
         return people
 
     def note_at(self, index: int) -> str:
-        if self.result is not None and index < len(self.result.missing) and self.result.missing[index]:
-            return f"person #{self.result.track.person_id} not detected here: 3D held from the nearest detected frame"
+        chosen = self.selected
+        if chosen is None:
+            return ""
+        n = chosen.index(index)
+        if n is None:
+            return f"person #{chosen.person_id} not in view here"
+        if chosen.missing[n]:
+            return f"person #{chosen.person_id} not detected here: 3D held from the nearest detected frame"
         return ""
 
     def show_frame(self, index: int) -> None:
@@ -458,7 +513,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if self.processing_path is not None or self.live_worker is not None:
             return  # the preview of a video being processed, or live mode, owns the video view
-        followed = self.result.track.person_id
+        followed = self.selected_id
         self.video_view.set_frame(image, self.people_at(index), followed, self.note_at(index),
                                   source_size=self.result.track.image_size)
         self.frame_shown.emit(index)
@@ -514,7 +569,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.live_updates += 1
             self.video_view.set_frame(update.frame.image, update.people, update.person_id)
             if update.pose is not None:
-                self.skeleton_view.show_pose(update.pose, "camera")
+                others = {pid: pose for pid, pose in update.poses.items() if pid != update.person_id}
+                self.skeleton_view.show_pose(update.pose, "camera", people=others, selected=update.person_id)
             self.fps_label.setText(f"{update.fps:.1f} fps, {update.dropped} dropped")
             self.live_dropped = update.dropped
             if update.latency_s is not None:
@@ -531,9 +587,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.status_text.setText(f"Live stopped after {frames} frames ({self.live_dropped} dropped while busy)"
                                      + self._still_showing())
         if self.result is not None:  # back to the processed result
-            motion = self.result.motion
-            self.skeleton_view.set_motion(np.asarray(motion.joints), getattr(motion, "frame", "camera"),
-                                          index=self.timeline.index)
+            self._show_people(self.timeline.index)
             self.show_frame(self.timeline.index)
         self._set_title()
         self._update_actions()
@@ -556,20 +610,26 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         folder = self.store.value("export_folder", "") or default_export_folder(self.video_path)
         stem = output_stem(self.result.summary.source)
-        dialog = ExportDialog(self.export_settings(), folder, self, stem=stem)
+        people = self.result.summary.lifted if self.result.everyone else []
+        dialog = ExportDialog(self.export_settings(), folder, self, stem=stem, people=people,
+                              selected=self.selected_id)
         if dialog.exec_() != QtWidgets.QDialog.Accepted:
             return
-        self.export_to(dialog.out_dir(), dialog.settings())
+        self.export_to(dialog.out_dir(), dialog.settings(), people=dialog.people())
 
-    def export_to(self, out_dir: str, settings: PipelineSettings) -> None:
-        """Remembers the choices, asks before replacing existing files, then exports."""
+    def export_to(self, out_dir: str, settings: PipelineSettings, people: list[int] | None = None) -> None:
+        """Remembers the choices, asks before replacing existing files, then exports (`people`: of a
+        multi-person result, only these ids; None: everyone)."""
         self.store.set_value("export_folder", out_dir)
         self.store.save_export_options({k: settings.to_dict()[k] for k in EXPORT_OPTION_KEYS})
+        lifted = self.result.summary.lifted if self.result.everyone else None
         paths = Pipeline(settings).output_paths(self.result.summary.source, Path(out_dir).expanduser(),
-                                                result_file=False)
+                                                result_file=False,
+                                                people=[p for p in lifted if people is None or p in people]
+                                                if lifted else None)
         existing = [p for p in paths.values() if p.exists()]
         if not existing:
-            self.export(out_dir, settings)
+            self.export(out_dir, settings, people=people)
             return
         names = ", ".join(p.name for p in existing)
         box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Question, "Replace files?",
@@ -578,12 +638,15 @@ class MainWindow(QtWidgets.QMainWindow):
                                     QtWidgets.QMessageBox.Yes | QtWidgets.QMessageBox.No, self)
         box.setDefaultButton(QtWidgets.QMessageBox.No)
         box.button(QtWidgets.QMessageBox.Yes).setText("Replace")
-        box.finished.connect(lambda answer: answer == QtWidgets.QMessageBox.Yes and self.export(out_dir, settings))
+        box.finished.connect(lambda answer: answer == QtWidgets.QMessageBox.Yes
+                             and self.export(out_dir, settings, people=people))
         box.open()
         self.overwrite_box = box
 
-    def export(self, out_dir: str, settings: PipelineSettings | None = None) -> CallWorker | None:
-        """Writes the current result in `settings.exports` (no other files) off the GUI thread."""
+    def export(self, out_dir: str, settings: PipelineSettings | None = None,
+               people: list[int] | None = None) -> CallWorker | None:
+        """Writes the current result in `settings.exports` (no other files) off the GUI thread; of a
+        multi-person result one file per person and format (`people`: only these ids; None: everyone)."""
         if self.result is None:
             return None
         settings = settings or self.pipeline.settings
@@ -592,12 +655,10 @@ class MainWindow(QtWidgets.QMainWindow):
         folder = Path(out_dir).expanduser()
 
         def work() -> dict[str, str]:
-            from dataclasses import replace
-
             check_output_folder(folder)  # names the folder and the cause before the work
-            motion = pipeline.postprocess(result.joints, result.track, result.missing)
+            redone = pipeline.repostprocessed(result)
             try:
-                return pipeline.write_outputs(replace(result, motion=motion), folder, result_file=False)
+                return pipeline.write_outputs(redone, folder, result_file=False, people=people)
             except InputError:
                 raise
             except OSError as error:
@@ -712,10 +773,14 @@ class MainWindow(QtWidgets.QMainWindow):
         return path
 
     def best_frame(self) -> int:
-        """A frame worth showing: the middle of the frames where the lifted person was detected."""
+        """A frame worth showing: the middle of the frames where the lifted person (everyone lifted, when
+        they share some) was detected."""
         if self.result is None:
             return 0
         seen = np.flatnonzero(~self.result.missing)
+        if len(self.result.people) > 1:
+            together = [f for f in seen if all(p.seen(f) for p in self.result.people)]
+            seen = np.asarray(together) if together else seen
         return int(seen[len(seen) // 2]) if len(seen) else 0
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt name)

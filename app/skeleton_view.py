@@ -1,7 +1,9 @@
 """`SkeletonView`: the 3D skeleton in a pyqtgraph `GLViewWidget` — left/right colours, ground grid, orbit and
 zoom (mouse; the camera stays above the floor), Reset view, optional follow-the-root camera and a trail of the
 root trajectory. Each new motion is framed so the whole person (or, without Follow root, their whole path)
-is in view."""
+is in view. A multi-person result draws everyone else beside the selected person, each labelled with their
+tracker id in their colour of the video overlay (`app.colors.person_rgb`); a click on a skeleton selects it
+(`personClicked`)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import numpy as np
 import pyqtgraph.opengl as gl
 from PyQt5 import QtCore, QtGui, QtWidgets
 
-from app.colors import CENTRE_RGB, LEFT_RGB, RIGHT_RGB, TRAIL_RGB, bone_colors_float
+from app.colors import CENTRE_RGB, LEFT_RGB, RIGHT_RGB, TRAIL_RGB, bone_colors_float, person_rgb
 from pstmo.skeleton import H36M_BONES, H36M_ROOT
 
 _BONES = np.array(H36M_BONES, dtype=np.int64)
@@ -42,6 +44,8 @@ def configure_opengl() -> None:
     QtGui.QSurfaceFormat.setDefaultFormat(gl_surface_format())
 
 
+LIVE_SPACING_M = 1.0
+"""Live mode (root-relative poses): the people followed stand this far apart, in the order of their ids."""
 MIN_ELEVATION = 3.0
 """Degrees above the floor: the camera never goes below the ground grid."""
 MAX_ELEVATION = 80.0
@@ -53,6 +57,13 @@ HOME_ELEVATION, HOME_AZIMUTH = 12.0, -75.0
 FILL = 0.6
 """Share of the view the subject fills after framing."""
 EMPTY_CAPTION = "The 3D pose appears here when a video is processed"
+HEAD = 10
+LABEL_ABOVE_M = 0.25
+"""The id label floats this far above a person's head."""
+CLICK_PX = 40.0
+"""A click selects the person with a joint drawn within this many pixels of it (the nearest one)."""
+CLICK_MOVE_PX = 4
+"""A press and release further apart than this is an orbit drag, not a click."""
 
 
 class OrbitView(gl.GLViewWidget):
@@ -60,6 +71,35 @@ class OrbitView(gl.GLViewWidget):
     `MAX_ELEVATION`, whose zoom is clamped to `DISTANCE_RANGE`, and which resets on a double click."""
 
     doubleClicked = QtCore.pyqtSignal()  # noqa: N815 (Qt signal name)
+    clicked = QtCore.pyqtSignal(float, float)  # a click that was no drag, widget pixels
+    painted = QtCore.pyqtSignal()  # after each render (the camera may have moved)
+
+    def paintGL(self, *args, **kwargs) -> None:  # noqa: N802 (Qt name)
+        super().paintGL(*args, **kwargs)
+        self.painted.emit()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self._press = event.pos()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        press = getattr(self, "_press", None)
+        if press is not None and event.button() == QtCore.Qt.LeftButton and \
+                (event.pos() - press).manhattanLength() <= CLICK_MOVE_PX:
+            self.clicked.emit(float(event.pos().x()), float(event.pos().y()))
+        self._press = None
+        super().mouseReleaseEvent(event)
+
+    def to_screen(self, points: np.ndarray) -> np.ndarray:
+        """(N, 3) view-frame points -> (N, 2) widget pixels (NaN behind the camera)."""
+        w, h = self.width(), self.height()
+        matrix = self.projectionMatrix((0, 0, w, h), (0, 0, w, h)) * self.viewMatrix()
+        m = np.array(matrix.data(), dtype=np.float64).reshape(4, 4).T  # Qt stores column-major
+        homogeneous = np.concatenate([points, np.ones((len(points), 1))], axis=1) @ m.T
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ndc = homogeneous[:, :2] / homogeneous[:, 3:4]
+        ndc[homogeneous[:, 3] <= 0] = np.nan
+        return np.stack([(ndc[:, 0] + 1) / 2 * w, (1 - ndc[:, 1]) / 2 * h], axis=1)
 
     def orbit(self, azim: float, elev: float) -> None:
         self.opts["azimuth"] += azim * ORBIT_DEGREES_PER_PIXEL
@@ -76,9 +116,57 @@ class OrbitView(gl.GLViewWidget):
         self.doubleClicked.emit()
 
 
+def id_tag(parent: QtWidgets.QWidget, person_id: int) -> QtWidgets.QLabel:
+    """A `#id` tag as on the video overlay (`app.video_view`): bold black text on the person's colour. A label
+    widget over the 3D view (clicks pass through to it), not pyqtgraph's GLTextItem: that one paints with a
+    QPainter on the OpenGL widget, which `QWidget.grab` leaves out and which crashes Qt when the view is deleted."""
+    tag = QtWidgets.QLabel(f"#{person_id}", parent)
+    tag.setStyleSheet("QLabel {{ background: #{:02x}{:02x}{:02x}; color: black; font-weight: bold; "
+                      "padding: 0px 4px; border-radius: 3px; }}".format(*person_rgb(person_id)))
+    tag.setAttribute(QtCore.Qt.WA_TransparentForMouseEvents)
+    tag.adjustSize()
+    tag.hide()
+    return tag
+
+
+class Figure:
+    """The 3D items of one more person: bones (left/right colours), joints in their colour, and their id tag
+    (placed over the view at `anchor`, a point above their head, by `SkeletonView._place_tags`)."""
+
+    def __init__(self, view: gl.GLViewWidget, person_id: int) -> None:
+        colour = tuple(c / 255 for c in person_rgb(person_id))
+        self.bones = gl.GLLinePlotItem(pos=np.zeros((32, 3)), color=np.repeat(bone_colors_float(), 2, axis=0),
+                                       width=3, mode="lines", antialias=False)
+        self.joints = gl.GLScatterPlotItem(pos=np.zeros((17, 3)), color=colour + (1,), size=7, pxMode=True)
+        for item in (self.bones, self.joints):
+            item.setVisible(False)
+            view.addItem(item)
+        self.label = id_tag(view, person_id)
+        self.anchor: np.ndarray | None = None
+
+    def draw(self, pose: np.ndarray | None, wide: bool = False) -> None:
+        """`pose` (17, 3) view frame; None or NaN hides the person (not in view at this frame)."""
+        shown = pose is not None and not np.isnan(pose).any()
+        if shown:
+            self.bones.setData(pos=pose[_BONES.reshape(-1)], width=5 if wide else 3)
+            self.joints.setData(pos=pose)
+            self.anchor = pose[HEAD] + np.array([0.0, 0.0, LABEL_ABOVE_M])
+        for item in (self.bones, self.joints):
+            item.setVisible(shown)
+        self.label.setHidden(not shown)
+
+    def remove(self, view: gl.GLViewWidget) -> None:
+        for item in (self.bones, self.joints):
+            view.removeItem(item)
+        self.label.deleteLater()
+
+
 class SkeletonView(QtWidgets.QWidget):
     """Shows poses from `set_motion(joints (T, 17, 3), frame)` one frame at a time (`show_frame(i)`), or a
-    live pose (`show_pose(pose (17, 3), frame)`)."""
+    live pose (`show_pose(pose (17, 3), frame)`). With `people` (everyone else of a multi-person result, or
+    of live mode) they are drawn too, each labelled with their id; `personClicked(id)` when one is clicked."""
+
+    personClicked = QtCore.pyqtSignal(int)  # noqa: N815 (Qt signal name)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +177,8 @@ class SkeletonView(QtWidgets.QWidget):
         self.view.setBackgroundColor((28, 30, 36))
         self.view.setToolTip("Drag to orbit, wheel to zoom, Ctrl+drag to pan; double-click or Ctrl+0 resets the view")
         self.view.doubleClicked.connect(self.reset_view)
+        self.view.clicked.connect(self._on_click)
+        self.view.painted.connect(self._place_tags, QtCore.Qt.QueuedConnection)  # not while GL paints
         self.view.setCameraPosition(distance=2.8, elevation=HOME_ELEVATION, azimuth=HOME_AZIMUTH)
         self.view.setMinimumSize(320, 240)
         self.grid = gl.GLGridItem(size=QtGui.QVector3D(10, 10, 1))
@@ -115,6 +205,9 @@ class SkeletonView(QtWidgets.QWidget):
         self._live_trail: list[np.ndarray] = []
         self.current_index: int | None = None
         self.current_pose: np.ndarray | None = None  # (17, 3) display frame, the drawn live pose
+        self.selected: int | None = None  # the id of the main skeleton (labelled when others are drawn)
+        self._people: dict[int, np.ndarray] = {}  # everyone else: id -> (T, 17, 3) display frame, NaN unseen
+        self._figures: dict[int, Figure] = {}  # id -> their items (the selected person's label included)
         self.set_caption(EMPTY_CAPTION)
 
     def set_caption(self, text: str) -> None:
@@ -171,8 +264,16 @@ class SkeletonView(QtWidgets.QWidget):
             pose = self._motion[self.current_index] if follow else poses[-1]
             root = pose[H36M_ROOT] if np.isfinite(pose[H36M_ROOT]).all() else poses[-1, H36M_ROOT]
             centre = QtGui.QVector3D(float(root[0]), float(root[1]), float(root[2]))
+            if self._motion is not None:  # everyone in view around the followed person, whenever both are seen
+                gaps = [np.hypot(*(p[:len(self._motion), H36M_ROOT, :2] - self._motion[:len(p), H36M_ROOT, :2]).T)
+                        for p in self._people.values()]
+                gaps = np.concatenate(gaps) if gaps else np.zeros(0)
+                gaps = gaps[np.isfinite(gaps)]
+                if len(gaps):  # their usual distance (the median): a moment far apart does not shrink everyone
+                    width = max(width, 2 * float(np.median(gaps)) + width)
         else:
-            points = poses.reshape(-1, 3)
+            points = np.concatenate([poses.reshape(-1, 3)] + [p.reshape(-1, 3) for p in self._people.values()])
+            points = points[np.isfinite(points).all(axis=1)]
             low, high = points.min(axis=0), points.max(axis=0)
             height = float(high[2] - min(low[2], 0.0))
             width = float(np.hypot(*(high[:2] - low[:2])))
@@ -186,11 +287,14 @@ class SkeletonView(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------------------------------ data
 
-    def set_motion(self, joints: np.ndarray | None, frame: str = "camera", index: int = 0) -> None:
+    def set_motion(self, joints: np.ndarray | None, frame: str = "camera", index: int = 0,
+                   people: dict[int, np.ndarray] | None = None, selected: int | None = None) -> None:
         """Whole sequence, shown at frame `index` and framed anew (`reset_view`); floor = lowest joint over the
-        sequence (0 for world frames)."""
+        sequence (0 for world frames). `people`: everyone else, {id: (T, 17, 3) joints in `frame` on the same
+        frames, NaN where they are not in view}; `selected`: the id of `joints` (then labelled as well)."""
         self._live_trail = []
         self.current_pose = None
+        self._set_people({}, None)
         if joints is None:
             self._motion = None
             self.current_index = None
@@ -199,10 +303,15 @@ class SkeletonView(QtWidgets.QWidget):
             self.set_caption(EMPTY_CAPTION)
             return
         display = to_display(np.asarray(joints), frame)
+        others = {int(pid): to_display(np.asarray(other), frame) for pid, other in (people or {}).items()}
         self.set_caption({"camera": "camera frame (floor = lowest joint)", "world_y_up": "world frame, metres",
                           "world_z_up": "world frame, metres"}.get(frame, frame))
         if not frame.startswith("world"):
-            display[..., 2] -= np.nanmin(display[..., 2])
+            floor = np.nanmin([np.nanmin(d[..., 2]) for d in [display, *others.values()] if np.isfinite(d).any()])
+            display[..., 2] -= floor
+            for other in others.values():
+                other[..., 2] -= floor
+        self._set_people(others, selected)
         self._motion = display
         self.current_index = int(np.clip(index, 0, len(display) - 1)) if len(display) else None
         self.reset_view()
@@ -231,9 +340,13 @@ class SkeletonView(QtWidgets.QWidget):
         self.current_index = index
         roots = self._motion[: index + 1, H36M_ROOT]
         self._draw(self._motion[index], roots)
+        self._draw_people(index)
 
-    def show_pose(self, pose: np.ndarray, frame: str = "camera") -> None:
-        """A live pose (17, 3) (root-relative camera frame): drawn standing on the grid."""
+    def show_pose(self, pose: np.ndarray, frame: str = "camera", people: dict[int, np.ndarray] | None = None,
+                  selected: int | None = None) -> None:
+        """A live pose (17, 3) (root-relative camera frame): drawn standing on the grid. `people`: everyone else
+        followed live, {id: (17, 3) root-relative}, each drawn standing beside the selected person in the order
+        of their ids (live poses have no trajectory: `LIVE_SPACING_M` apart)."""
         first = self._motion is not None or not self._live_trail
         self._motion = None
         self.current_index = None
@@ -244,10 +357,93 @@ class SkeletonView(QtWidgets.QWidget):
         if first:
             self.set_caption("live, root-relative (no trajectory)")
             self.reset_view()
+        others = {}
+        order = sorted({*(people or {}), *([selected] if selected is not None else [])})
+        for pid, other in (people or {}).items():
+            placed = to_display(np.asarray(other)[None], frame)[0]
+            placed[:, 2] -= np.nanmin(placed[:, 2])
+            shift = (order.index(pid) - (order.index(selected) if selected in order else 0)) * LIVE_SPACING_M
+            placed[:, 0] += shift - placed[H36M_ROOT, 0] + display[H36M_ROOT, 0]
+            placed[:, 1] += display[H36M_ROOT, 1] - placed[H36M_ROOT, 1]
+            others[int(pid)] = placed[None]
+        self._set_people(others, selected if people else None)
         self._draw(display, np.array(self._live_trail))
+        self._draw_people(0)
+
+    # -------------------------------------------------------------------------------------- people
+
+    def _set_people(self, people: dict[int, np.ndarray], selected: int | None) -> None:
+        """Everyone else ({id: (T, 17, 3) display frame}) and the selected id; figures made or removed to match."""
+        self._people = people
+        self.selected = selected
+        wanted = set(people) | ({selected} if people and selected is not None else set())
+        for pid in [p for p in self._figures if p not in wanted]:
+            self._figures.pop(pid).remove(self.view)
+        for pid in wanted:
+            if pid not in self._figures:
+                self._figures[pid] = Figure(self.view, pid)
+
+    @property
+    def people_shown(self) -> list[int]:
+        """Ids of the people drawn now, with a label: the selected one first (empty for one person alone)."""
+        drawn = [pid for pid, figure in self._figures.items() if not figure.label.isHidden()]
+        return sorted(drawn, key=lambda pid: (pid != self.selected, pid))
+
+    def _draw_people(self, index: int) -> None:
+        for pid, figure in self._figures.items():
+            if pid == self.selected:  # the main skeleton is drawn by `_draw`; only its label here
+                pose = self.current_pose if self._motion is None else self._motion[index]
+                figure.draw(pose)
+                figure.bones.setVisible(False)
+                figure.joints.setVisible(False)
+            else:
+                poses = self._people[pid]
+                figure.draw(poses[min(index, len(poses) - 1)] if len(poses) else None)
+        self._place_tags()
+
+    def _place_tags(self) -> None:
+        """Each shown id tag centred above its person's head, as the camera sees them now."""
+        for figure in self._figures.values():
+            if figure.label.isHidden() or figure.anchor is None:
+                continue
+            x, y = self.view.to_screen(np.asarray(figure.anchor, dtype=np.float64)[None])[0]
+            if not np.isfinite([x, y]).all():
+                continue
+            spot = QtCore.QPoint(int(round(x - figure.label.width() / 2)), int(round(y - figure.label.height())))
+            if figure.label.pos() != spot:  # moving a child of the GL view repaints it: only when it changed
+                figure.label.move(spot)
+
+    def poses_on_screen(self) -> dict[int, np.ndarray]:
+        """{id: (17, 2) widget pixels} of everyone drawn now (the selected person included)."""
+        out = {}
+        for pid in self.people_shown:
+            if pid == self.selected:
+                pose = self.current_pose if self._motion is None else self._motion[self.current_index or 0]
+            else:
+                poses = self._people[pid]
+                pose = poses[min(self.current_index or 0, len(poses) - 1)]
+            out[pid] = self.view.to_screen(np.asarray(pose, dtype=np.float64))
+        return out
+
+    def person_at(self, x: float, y: float) -> int | None:
+        """The id of the person drawn nearest widget pixel (x, y) (a joint within `CLICK_PX`); None if nobody."""
+        best, best_distance = None, CLICK_PX
+        for pid, points in self.poses_on_screen().items():
+            distance = np.nanmin(np.hypot(points[:, 0] - x, points[:, 1] - y), initial=np.inf)
+            if distance < best_distance:
+                best, best_distance = pid, float(distance)
+        return best
+
+    def _on_click(self, x: float, y: float) -> None:
+        person = self.person_at(x, y)
+        if person is not None:
+            self.personClicked.emit(person)
 
     def _draw(self, pose: np.ndarray, roots: np.ndarray) -> None:
-        if np.isnan(pose).any():
+        if np.isnan(pose).any():  # the selected person is not in view at this frame (multi-person results)
+            for item in (self.trail, self.bones, self.joints):
+                item.setVisible(False)
+            self.view.update()
             return
         self.bones.setData(pos=pose[_BONES.reshape(-1)])
         self.joints.setData(pos=pose)

@@ -52,12 +52,15 @@ class Timeline(QtWidgets.QWidget):
         self.slider.setToolTip("Click or drag to go to a frame (Home / End: first / last frame)")
         self.label = QtWidgets.QLabel("0 / 0")
         self.label.setMinimumWidth(150)
+        self.person_label = QtWidgets.QLabel("")
+        self.person_label.setVisible(False)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
         for widget in (self.back_button, self.play_button, self.step_button):
             layout.addWidget(widget)
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.label)
+        layout.addWidget(self.person_label)
         self.timer = QtCore.QTimer(self)
         self.timer.timeout.connect(self._tick)
         self.play_button.clicked.connect(self.toggle_play)
@@ -80,6 +83,15 @@ class Timeline(QtWidgets.QWidget):
         self.slider.blockSignals(False)
         self._update_enabled()
         self._update_label()
+
+    def set_person(self, text: str = "", rgb: tuple[int, int, int] | None = None, tip: str = "") -> None:
+        """The person the timeline follows (a multi-person result), e.g. "#1", on their colour; "" hides it."""
+        self.person_label.setText(text)
+        self.person_label.setToolTip(tip)
+        colour = "#{:02x}{:02x}{:02x}".format(*rgb) if rgb else "transparent"
+        self.person_label.setStyleSheet(f"QLabel {{ background: {colour}; color: black; font-weight: bold; "
+                                        "padding: 1px 6px; border-radius: 3px; }")
+        self.person_label.setVisible(bool(text))
 
     def set_busy(self, busy: bool) -> None:
         """While a new video is processed the timeline of the shown one is paused and greyed out."""

@@ -16,8 +16,15 @@ def bgr_to_qimage(image: np.ndarray) -> QtGui.QImage:
     return QtGui.QImage(rgb.data, w, h, 3 * w, QtGui.QImage.Format_RGB888).copy()
 
 
+CLICK_PX = 30.0
+"""A click selects the person whose box (around their keypoints) is nearest, within this many widget pixels."""
+
+
 class VideoView(QtWidgets.QWidget):
-    """Shows a frame scaled to fit, with people = [(id, keypoints (17, 2) px, confidence (17,))] on top."""
+    """Shows a frame scaled to fit, with people = [(id, keypoints (17, 2) px, confidence (17,))] on top;
+    `personClicked(id)` when a click lands on (or near) a labelled person."""
+
+    personClicked = QtCore.pyqtSignal(int)  # noqa: N815 (Qt signal name)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +69,33 @@ class VideoView(QtWidgets.QWidget):
         scale = min(self.width() / iw, self.height() / ih)
         w, h = iw * scale, ih * scale
         return QtCore.QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+    def person_at(self, x: float, y: float) -> int | None:
+        """The id of the person whose keypoint box holds widget pixel (x, y), or is nearest to it within
+        `CLICK_PX` (the smallest box when boxes overlap); None if nobody."""
+        if self._image is None:
+            return None
+        target = self.image_rect()
+        scale = target.width() / (self._source_width or self._image.width())
+        best, best_key = None, (CLICK_PX, 0.0)
+        for person_id, keypoints, _ in self._people:
+            points = np.asarray(keypoints, dtype=np.float64)
+            points = points[np.isfinite(points).all(axis=1)]
+            if person_id is None or not len(points):
+                continue
+            low = points.min(axis=0) * scale + (target.left(), target.top())
+            high = points.max(axis=0) * scale + (target.left(), target.top())
+            gap = np.hypot(max(low[0] - x, 0.0, x - high[0]), max(low[1] - y, 0.0, y - high[1]))
+            key = (gap, float(np.prod(high - low)))
+            if key < best_key:
+                best, best_key = int(person_id), key
+        return best
+
+    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802 (Qt name)
+        person = self.person_at(event.pos().x(), event.pos().y()) if event.button() == QtCore.Qt.LeftButton else None
+        if person is not None:
+            self.personClicked.emit(person)
+        super().mousePressEvent(event)
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt name)
         painter = QtGui.QPainter(self)

@@ -390,11 +390,21 @@ class PeopleTracker:
 PERSON_RULES: tuple[str, ...] = ("main", "largest", "longest")
 """How the person to follow is chosen when no ID is given; "main" is the default (see `select_target`).
 The one list of rule names: the CLI flags, the pipeline settings and the GUI all go through `parse_person`."""
+EVERYONE = "all"
+"""`--person all`: lift everyone seen long enough (`lifted_people`); the "main" person comes first (the one the
+timeline and single-person views follow until another is picked)."""
+MIN_LIFT_SECONDS = 1.0
+MIN_LIFT_SHARE = 0.5
+MIN_LIFT_FRAMES = 5
+"""With `--person all`, a person is lifted when measured (not just held) in at least `MIN_LIFT_SECONDS` of frames,
+or in `MIN_LIFT_SHARE` of a clip shorter than twice that, and never fewer than `MIN_LIFT_FRAMES` frames: shorter
+tracks are detector noise or someone passing the edge of the frame, too brief for the lifter's window to mean
+much. The main person is always lifted."""
 
 
 def parse_person(person: str | int) -> str | int:
-    """'main' (also 'auto' or empty) / 'largest' / 'longest' / an integer ID (as int, digit string or '#N'
-    as drawn on the video) -> the rule or the ID. InputError for anything else."""
+    """'main' (also 'auto' or empty) / 'largest' / 'longest' / 'all' (also 'everyone') / an integer ID (as int,
+    digit string or '#N' as drawn on the video) -> the rule or the ID. InputError for anything else."""
     if isinstance(person, (int, np.integer)) and not isinstance(person, bool):
         return int(person)
     text = str(person).strip().lower().removeprefix("#").strip()
@@ -402,9 +412,12 @@ def parse_person(person: str | int) -> str | int:
         return int(text)
     if text in ("auto", ""):
         return "main"
-    if text in PERSON_RULES:
+    if text in ("everyone", "everybody"):
+        return EVERYONE
+    if text in PERSON_RULES or text == EVERYONE:
         return text
-    raise InputError(f"--person must be 'main', 'largest', 'longest' or a track ID such as 0 or #0; got {person!r}")
+    raise InputError(f"--person must be 'main', 'largest', 'longest', 'all' or a track ID such as 0 or #0; "
+                     f"got {person!r}")
 
 
 def main_score(record: TrackRecord) -> float:
@@ -424,7 +437,7 @@ def select_target(tracks: dict[int, TrackRecord], person: str | int = "main") ->
         return rule
     if not candidates:
         return None
-    if rule == "main":
+    if rule in ("main", EVERYONE):
         return max(candidates, key=lambda t: (main_score(candidates[t]), candidates[t].length))
     if rule == "longest":
         return max(candidates, key=lambda t: (candidates[t].length, candidates[t].median_height))
@@ -444,11 +457,45 @@ def describe_target(tracks: dict[int, TrackRecord], target: int | None, person: 
     if isinstance(rule, int):
         return f"#{target} followed: chosen by id, {seen}"
     why = {"main": "the most height x time of anyone", "largest": "the tallest person seen steadily",
-           "longest": "seen in the most frames"}[rule]
+           "longest": "seen in the most frames", EVERYONE: "the most height x time of anyone"}[rule]
     text = f"#{target} followed: {seen}, {why}"
     others = sorted((r for t, r in tracks.items() if t != target and r.length > 0), key=main_score, reverse=True)
     if others:
         text += f" (next: #{others[0].track_id}, {others[0].length} frames at {others[0].median_height:.0f} px)"
+    return text
+
+
+def measured_frames(record: TrackRecord) -> int:
+    """Frames in which this person's keypoints were measured (not repeated from an earlier frame)."""
+    return len(set(record.frames) - record.held)
+
+
+def min_lift_frames(frames: int, fps: float) -> int:
+    """Measured frames a person needs to be lifted with `--person all` (see `MIN_LIFT_SECONDS`)."""
+    wanted = round(MIN_LIFT_SECONDS * (fps if fps and fps > 0 else 30.0))
+    return max(MIN_LIFT_FRAMES, min(wanted, int(np.ceil(MIN_LIFT_SHARE * frames))))
+
+
+def lifted_people(tracks: dict[int, TrackRecord], frames: int, fps: float, main: int | None = None) -> list[int]:
+    """IDs of the people `--person all` lifts: the `main` one first (`select_target`'s "main" when None), then
+    everyone else measured in at least `min_lift_frames` frames, by ID."""
+    main = select_target(tracks, "main") if main is None else main
+    needed = min_lift_frames(frames, fps)
+    others = sorted(t for t, r in tracks.items() if t != main and measured_frames(r) >= needed)
+    return ([main] if main is not None else []) + others
+
+
+def describe_people(tracks: dict[int, TrackRecord], lifted: list[int], frames: int, fps: float) -> str:
+    """One line saying whom `--person all` lifted and whom not, e.g. "2 people lifted: #0 (191 of 230
+    frames), #1 (153); not lifted, seen under 30 frames: #4 (12)"."""
+    if not lifted:
+        return "nobody to lift"
+    seen = [f"#{t} ({measured_frames(tracks[t])}{f' of {frames} frames' if n == 0 else ''})"
+            for n, t in enumerate(lifted)]
+    text = f"{len(lifted)} {'person' if len(lifted) == 1 else 'people'} lifted: {', '.join(seen)}"
+    left = [f"#{t} ({measured_frames(r)})" for t, r in sorted(tracks.items()) if t not in lifted and r.length]
+    if left:
+        text += f"; not lifted, seen under {min_lift_frames(frames, fps)} frames: {', '.join(left)}"
     return text
 
 

@@ -16,11 +16,14 @@ import numpy as np
 from detectors import appearance
 from detectors.base import Detector, Person
 from detectors.tracker import (
+    EVERYONE,
     PeopleTracker,
     TrackedPerson,
     TrackRecord,
     build_track,
+    describe_people,
     describe_target,
+    lifted_people,
     parse_person,
     select_target,
     stitch_tracks,
@@ -57,7 +60,9 @@ class FrameResult:
 class PersonFollower:
     """Detector + tracker for streaming use (webcam): `step(index, image)` per frame.
 
-    person: "main", "largest", "longest" or a track ID; the target is re-chosen only when its track is lost.
+    person: "main", "largest", "longest", "all" or a track ID; the target is re-chosen only when its track is
+    lost. With "all" everyone gets fresh keypoints every frame (`Detector.set_focus(None)`), since everyone
+    may be lifted.
     """
 
     def __init__(self, detector: Detector, person: str | int = "main", tracker: PeopleTracker | None = None,
@@ -94,9 +99,12 @@ class PersonFollower:
         for tracked in people:
             if tracked.track_id == target:
                 keypoints, confidence = tracked.keypoints, tracked.confidence
-        wanted = set(focus) | ({target} if target is not None else set())
-        self.detector.set_focus([self.tracker.tracks[t].boxes[-1] for t in sorted(wanted)
-                                 if t in self.tracker.tracks and self.tracker.tracks[t].length])
+        if self.person == EVERYONE:
+            self.detector.set_focus(None)
+        else:
+            wanted = set(focus) | ({target} if target is not None else set())
+            self.detector.set_focus([self.tracker.tracks[t].boxes[-1] for t in sorted(wanted)
+                                     if t in self.tracker.tracks and self.tracker.tracks[t].length])
         return FrameResult(frame_index, people, target, keypoints, confidence)
 
 
@@ -109,6 +117,8 @@ class DetectionResult:
     frames_read: frames decoded from the source. missing_frames: frame indices where the chosen person has
     no keypoints even after gap filling. empty_frames: frames where nobody at all was detected.
     relinks: tracks joined offline because they were one person lost for a moment (`stitch_tracks`).
+    lifted: the IDs to lift: the chosen person, or with `person="all"` everyone seen long enough
+    (`detectors.tracker.lifted_people`, the chosen person first).
     """
 
     track: Track2D
@@ -122,6 +132,7 @@ class DetectionResult:
     truncated: bool = False
     cancelled: bool = False
     relinks: list[dict] = field(default_factory=list)
+    lifted: list[int] = field(default_factory=list)
 
 
 def _is_cancelled(cancel: threading.Event | Callable[[], bool] | None) -> bool:
@@ -139,9 +150,10 @@ def detect_video(source, detector: Detector, *, person: str | int = "main", max_
     """Detect and track everyone in `source` (a `pipeline.sources.FrameSource`), then build the chosen
     person's `Track2D` with gaps up to `max_gap` frames interpolated.
 
-    person: "main" | "largest" | "longest" | track ID (see `select_target`; the track's
-    `extra["target_reason"]` says why). progress(done, total) is called after every frame; `cancel` (an Event
-    or a callable returning True) stops early and returns what was found so far (cancelled=True).
+    person: "main" | "largest" | "longest" | "all" | track ID (see `select_target`; the track's
+    `extra["target_reason"]` says why; with "all" it says whom `DetectionResult.lifted` holds and whom not).
+    progress(done, total) is called after every frame; `cancel` (an Event or a callable returning True) stops
+    early and returns what was found so far (cancelled=True).
     stitch: join tracks of one person lost for a moment and found again under a new ID (`stitch_tracks`).
     Raises InputError when nobody is detected in the whole source, or for an unknown person ID.
     """
@@ -170,12 +182,16 @@ def detect_video(source, detector: Detector, *, person: str | int = "main", max_
     track = build_track(tracks.get(target) if target is not None else None, frames_read, source.image_size,
                         source.fps, max_gap=max_gap, min_confidence=min_confidence, source=source.name,
                         detector=detector.name)
-    if target is not None:
+    lifted = [target] if target is not None else []
+    if target is not None and rule == EVERYONE:
+        lifted = lifted_people(tracks, frames_read, source.fps, main=target)
+        track.extra["target_reason"] = describe_people(tracks, lifted, frames_read, source.fps)
+    elif target is not None:
         track.extra["target_reason"] = describe_target(tracks, target, rule, frames_read)
     missing = np.flatnonzero(track.missing).tolist()
     return DetectionResult(
         track=track, tracks=tracks, target_id=target, id_switches=id_switches,
         frames_read=frames_read, missing_frames=missing, empty_frames=list(follower.tracker.empty_frames),
         failed_frames=list(follower.failed_frames), truncated=bool(getattr(source, "truncated", False)),
-        cancelled=cancelled, relinks=relinks,
+        cancelled=cancelled, relinks=relinks, lifted=lifted,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -47,3 +47,22 @@ class Motion:
 
     def __len__(self) -> int:
         return len(self.joints)
+
+    def seen_part(self) -> Motion:
+        """This motion cut to the frames from the first to the last one where the person was detected, by
+        `metadata["missing_frames"]` (video frames) and `metadata["first_frame"]` (the video frame of frame 0),
+        both updated; itself when it lists no missing frames or was never seen."""
+        first_frame = int(self.metadata.get("first_frame") or 0)
+        missing = np.zeros(len(self), dtype=bool)
+        listed = np.asarray(self.metadata.get("missing_frames") or [], dtype=np.int64) - first_frame
+        missing[listed[(listed >= 0) & (listed < len(self))]] = True
+        seen = np.flatnonzero(~missing)
+        if not missing.any() or not len(seen):
+            return self
+        keep = slice(int(seen[0]), int(seen[-1]) + 1)
+        metadata = dict(self.metadata)
+        metadata["first_frame"] = first_frame + keep.start
+        metadata["missing_frames"] = (first_frame + keep.start + np.flatnonzero(missing[keep])).tolist()
+        return replace(self, joints=self.joints[keep],
+                       confidence=None if self.confidence is None else self.confidence[keep],
+                       contacts=None if self.contacts is None else self.contacts[keep], metadata=metadata)

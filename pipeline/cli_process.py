@@ -19,8 +19,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", default=None, help="lifter checkpoint (default: the one in assets/models/)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--person", default="main",
-                        help="whom to follow: 'main' (default: box height x frames seen), 'largest', 'longest' "
-                             "or a tracker id")
+                        help="whom to follow: 'main' (default: box height x frames seen), 'largest', 'longest', "
+                             "a tracker id, or 'all' (process: everyone seen >= 1 s, one file per person and "
+                             "format, <video>.person<ID>.<ext>; webcam: everyone followed live)")
     parser.add_argument("--no-flip", action="store_true", help="disable flip test-time augmentation")
     parser.add_argument("--smoothing", default="savgol", choices=SMOOTHING_CHOICES,
                         help="3D smoothing filter (savgol: least lag offline; live mode always uses one_euro)")

@@ -14,9 +14,10 @@ read + record                  detect + track (+ focus)     one LiftStream + One
   the camera job waits for the 2D job.
 - The 2D job runs `detectors.PersonFollower.step` with the lifted people as the detector's focus (they get
   landmarks every frame; the others less often).
-- The lift job keeps one `LiftStream` and One-Euro filter per lifted person (today: the followed target;
-  lifting several people is a longer `lifted` list), holding a person's last keypoints while they are
-  missing so poses keep coming.
+- The lift job keeps one `LiftStream` and One-Euro filter per lifted person (the followed target; with
+  `person="all"` everyone tracked, each kept until unseen for `KEEP_UNSEEN_S`), holding a person's last
+  keypoints while they are missing so poses keep coming. All of a frame's people go through the model in
+  one call (`Lifter.push_streams`).
 - Latency is measured from a frame's arrival (camera job) to its 3D pose being ready (lift job).
 """
 
@@ -33,12 +34,14 @@ from typing import Any
 import numpy as np
 
 from detectors.base import Detector
-from detectors.tracker import TrackedPerson
+from detectors.tracker import EVERYONE, TrackedPerson
 from pipeline.interfaces import Frames, Lifter, LiftStream
 from pipeline.sources import Frame
 from pstmo.gaps import hold_nearest
 
 _END = object()
+KEEP_UNSEEN_S = 1.0
+"""`person="all"`: a person unseen for longer than this is no longer lifted (their stream is dropped)."""
 
 
 @dataclass
@@ -48,7 +51,8 @@ class LiveUpdate:
     people: list of (person_id, keypoints (17, 2) px, confidence (17,)) for every tracked person.
     keypoints_2d: (17, 2) px of the followed person in this frame (None if nobody).
     pose: (17, 3) metres, root-relative camera frame, smoothed; belongs to frame `pose_frame_index`.
-    poses: {person_id: (17, 3)} for every lifted person with a pose ready (today the followed one).
+    poses: {person_id: (17, 3)} for every lifted person with a pose ready (the followed one; everyone tracked
+    with `person="all"`).
     latency_s: seconds from the arrival of frame `pose_frame_index` to its 3D pose being ready.
     delay_frames: frames the lifter waits before answering (0 for a causal model, half a window if centred).
     dropped: frames dropped so far because they arrived while the 2D stage was busy.
@@ -151,24 +155,24 @@ class _PersonLift:
         self.frames: list[tuple[int, float, float]] = []  # pushed index -> (source frame index, time, arrival)
         self.last: np.ndarray | None = None
 
-    def push(self, keypoints: np.ndarray | None, frame: Frame, arrived: float
-             ) -> list[tuple[int, np.ndarray, float]]:
-        """Push this frame's keypoints (the last ones again while the person is missing); returns
-        [(source frame index, smoothed pose, arrival time)] answered now."""
+    def prepare(self, keypoints: np.ndarray | None, frame: Frame, arrived: float) -> np.ndarray | None:
+        """The keypoints to push for this frame (the last ones again while the person is missing; None before
+        they were first seen); `answers` turns what the stream returns into poses."""
         if keypoints is not None and not np.isnan(keypoints).all():
             if np.isnan(keypoints).any():  # fill single missing joints from the last frame
                 keypoints = hold_nearest(np.stack([self.last if self.last is not None else keypoints,
                                                    keypoints]))[0][1]
             self.last = keypoints
         if self.last is None:
-            return []  # not seen yet: nothing to lift
+            return None  # not seen yet: nothing to lift
         self.frames.append((frame.index, frame.time_s, arrived))
-        return self._answers(self.stream.push(self.last))
+        return self.last
 
     def flush(self) -> list[tuple[int, np.ndarray, float]]:
-        return self._answers(self.stream.flush())
+        return self.answers(self.stream.flush())
 
-    def _answers(self, answers: list[tuple[int, np.ndarray]]) -> list[tuple[int, np.ndarray, float]]:
+    def answers(self, answers: list[tuple[int, np.ndarray]]) -> list[tuple[int, np.ndarray, float]]:
+        """[(pushed index, pose)] from the stream -> [(source frame index, smoothed pose, arrival time)]."""
         out = []
         for index, pose in answers:
             source_index, time_s, arrived = self.frames[index]
@@ -179,8 +183,9 @@ class _PersonLift:
 class LiveSession:
     """Live 3D over a frame source; iterate it for `LiveUpdate`s (see the module docstring).
 
-    detector, lifter: loaded models; person: a rule ("main", "largest", "longest") or a track ID
-        (`detectors.tracker.parse_person`); flip: flip TTA in the lifter.
+    detector, lifter: loaded models; person: a rule ("main", "largest", "longest"), a track ID
+        (`detectors.tracker.parse_person`), or "all": everyone tracked is lifted (`LiveUpdate.poses`), the
+        "main" person followed; flip: flip TTA in the lifter.
     realtime: drop frames that arrive while busy (a camera; a file is then replayed at its frame rate);
         None: True for a live source (no frame count), False for files and in-memory frames.
     record: also write every incoming frame to this video file. duration_s: stop after this long.
@@ -272,24 +277,37 @@ class LiveSession:
         window_start, window_frames, fps = time.perf_counter(), 0, 0.0
         last: _Frame2D | None = None
         delay = int(self.lifter.delay)
+        last_seen: dict[int, int] = {}  # person="all": id -> the frame they were last tracked in
+        keep_frames = KEEP_UNSEEN_S * self._fps
         while (item := inbox.get()) is not _END:
             last = item
             started = time.perf_counter()
             follow = item.target if item.target is not None else follow
-            lifted[:] = [follow] if follow is not None else []
+            people = {p.track_id: p for p in item.people}
+            others: list[int] = []
+            if self.person == EVERYONE:
+                last_seen.update({pid: item.frame.index for pid in people})
+                others = sorted(pid for pid, at in last_seen.items()
+                                if pid != follow and item.frame.index - at <= keep_frames)
+            lifted[:] = ([follow] if follow is not None else []) + others
             for gone in [pid for pid in lifts if pid not in lifted]:
                 del lifts[gone]
-            people = {p.track_id: p for p in item.people}
             poses: dict[int, np.ndarray] = {}
             latency = None
+            pending = []
             for pid in lifted:
                 lift = lifts.get(pid)
                 if lift is None:
                     lift = lifts[pid] = _PersonLift(self.lifter.stream(self.frames.image_size, flip=self.flip),
                                                     self._fps)
                 seen = people.get(pid)
-                for index, new_pose, arrived in lift.push(None if seen is None else seen.keypoints, item.frame,
-                                                          item.arrived):
+                points = lift.prepare(None if seen is None else seen.keypoints, item.frame, item.arrived)
+                if points is not None:
+                    pending.append((pid, lift, points))
+            answered = self.lifter.push_streams([lift.stream for _, lift, _ in pending],
+                                                [points for _, _, points in pending])
+            for (pid, lift, _), raw in zip(pending, answered, strict=True):
+                for index, new_pose, arrived in lift.answers(raw):
                     poses[pid] = new_pose
                     if pid == follow:
                         pose, pose_index = new_pose, index

@@ -4,7 +4,9 @@ Offline (`process`): streams the frames once through the detector and tracker (o
 never the images), lifts the chosen person's `Track2D` to 3D, post-processes it into a `Motion` and
 writes the result and the chosen exports. Frames are decoded in a background thread (`PrefetchSource`,
 bounded) while the detector works, and the lifter loads in another while the first frames are detected:
-each frame is decoded and detected once. Live (`live`): a `pipeline.live.LiveSession` (camera, 2D and
+each frame is decoded and detected once. With `person="all"` everyone seen long enough is lifted (one lifter
+call for all, `lift_people`), placed in one world frame (`motion.postprocess_people`) and exported one file per
+person and format (`pipeline.people`). Live (`live`): a `pipeline.live.LiveSession` (camera, 2D and
 lifting jobs in their own threads; frames that arrive while busy are dropped and counted), yielding a
 `LiveUpdate` per processed frame with the latency from frame arrival to 3D pose.
 
@@ -23,9 +25,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from detectors.base import Detector
+from detectors.tracker import EVERYONE
 from detectors.video import DetectionResult
 from pipeline.interfaces import Frames, Lifter
 from pipeline.live import LiveSession, LiveUpdate  # noqa: F401 - LiveUpdate is part of this module's API
+from pipeline.people import PersonResult, person_stem, seen_span, slice_track
 from pipeline.settings import PipelineSettings
 from pstmo.atomic import PendingFile, check_output_folder
 from pstmo.errors import InputError
@@ -67,6 +71,7 @@ class Summary:
     outputs: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     declared_frames: int | None = None  # frames the damaged video declares when fewer decoded, else None
+    lifted: list[int] = field(default_factory=list)  # `--person all`: the ids lifted (main first), else empty
 
     @property
     def fps_achieved(self) -> float:
@@ -75,6 +80,8 @@ class Summary:
     def line(self) -> str:
         """One human-readable line ("read K of N frames" for a damaged video)."""
         who = f"person {self.person_id}" if self.person_id is not None else "one person"
+        if self.lifted:
+            who = ", ".join(f"#{p}" for p in self.lifted)
         count = (f"read {self.frames} of {self.declared_frames} frames" if self.declared_frames
                  else f"{self.frames} frame{'' if self.frames == 1 else 's'}")
         return (f"{self.source}: {count}, {self.people} {'person' if self.people == 1 else 'people'} "
@@ -87,7 +94,8 @@ class Summary:
                 "missing_frames": self.missing_frames, "interpolated_frames": self.interpolated_frames,
                 "id_switches": self.id_switches, "source_fps": self.source_fps, "seconds": self.seconds,
                 "fps_achieved": self.fps_achieved, "stage_seconds": self.stage_seconds, "outputs": self.outputs,
-                "warnings": self.warnings, "declared_frames": self.declared_frames}
+                "warnings": self.warnings, "declared_frames": self.declared_frames,
+                "lifted": self.lifted}
 
 
 @dataclass
@@ -99,6 +107,9 @@ class PipelineResult:
     joints: (T, 17, 3) metres, root-relative, camera frame (the lifter's output).
     missing: (T,) bool, frames with no detection (held from the nearest valid frame before lifting).
     motion: the post-processed `Motion` (world frame, root trajectory) that exporters write.
+    people: everyone lifted, as `PersonResult`s in one world frame: the person above first (over the whole
+    video), then with `--person all` everyone else seen long enough, each over their own span (see
+    `pipeline.people`). A single-person run has just the one.
     """
 
     track: Track2D
@@ -107,6 +118,16 @@ class PipelineResult:
     missing: np.ndarray
     motion: Motion
     summary: Summary
+    people: list[PersonResult] = field(default_factory=list)
+
+    @property
+    def everyone(self) -> bool:
+        """Whether this is a multi-person run (`--person all`): exports are then one file per person."""
+        return bool(self.summary.lifted)
+
+    def person(self, person_id: int | None) -> PersonResult | None:
+        """The lifted person with this tracker id (None: not lifted)."""
+        return next((p for p in self.people if p.person_id == person_id), None)
 
 
 def open_frames(spec: str | Path | Frames, max_frames: int | None = None) -> Frames:
@@ -274,26 +295,34 @@ class Pipeline:
             raise InputError(f"{name}: nobody detected in {len(track)} frame(s)")
         _check_cancel(cancel)
 
+        everyone = self.settings.person == EVERYONE
+        tracks_2d = [track] + ([person_track(detection, pid, self.settings.max_gap) for pid in detection.lifted[1:]]
+                               if everyone else [])
         t0 = time.perf_counter()
-        joints, missing = self.lift(track, progress=progress, cancel=cancel)
+        lifted = self.lift_people(tracks_2d, progress=progress, cancel=cancel)
+        joints, missing = lifted[0]
         stage_seconds["lift"] = time.perf_counter() - t0
         _check_cancel(cancel)
 
         t0 = time.perf_counter()
         if progress:
             progress("motion", 0, 1)
-        motion = self.postprocess(joints, track, missing)
+        motions = self.postprocess_people([(j, t, m) for (j, m), t in zip(lifted, tracks_2d, strict=True)])
+        motion = motions[0]
         if progress:
             progress("motion", 1, 1)
         stage_seconds["motion"] = time.perf_counter() - t0
+        people = [PersonResult(t.person_id, int(t.extra.get("first_frame", 0)), t, j, m, mo)
+                  for (j, m), t, mo in zip(lifted, tracks_2d, motions, strict=True)]
 
         tracks = all_tracks(detection)
-        people = sum(1 for record in detection.tracks.values() if record.length >= MIN_PERSON_FRAMES) or 1
+        tracked = sum(1 for record in detection.tracks.values() if record.length >= MIN_PERSON_FRAMES) or 1
         summary = Summary(
-            source=name, frames=len(track), people=people, person_id=track.person_id,
+            source=name, frames=len(track), people=tracked, person_id=track.person_id,
             missing_frames=int(missing.sum()), interpolated_frames=int(np.asarray(track.interpolated).sum()),
             id_switches=len(detection.id_switches), source_fps=float(track.fps),
-            seconds=0.0, stage_seconds=stage_seconds)
+            seconds=0.0, stage_seconds=stage_seconds,
+            lifted=[p.person_id for p in people if p.person_id is not None] if everyone else [])
         short_read = short_read_message(name, detection.frames_read, frames.frame_count)
         if detection.truncated and short_read:
             summary.declared_frames = frames.frame_count
@@ -301,7 +330,7 @@ class Pipeline:
         if len(track) < 2:
             summary.warnings.append(f"{name}: only one frame; the 3D pose has no temporal context")
         result = PipelineResult(track=track, tracks=tracks, joints=joints,
-                                missing=missing, motion=motion, summary=summary)
+                                missing=missing, motion=motion, summary=summary, people=people)
         if out_dir is not None:
             _check_cancel(cancel)
             t0 = time.perf_counter()
@@ -340,35 +369,101 @@ class Pipeline:
             raise RuntimeError(f"lifter returned shape {joints.shape}, expected {(len(track), NUM_JOINTS, 3)}")
         return joints, missing
 
+    def lift_people(self, tracks: list[Track2D], *, progress: ProgressCallback | None = None,
+                    cancel: threading.Event | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """`lift` for several people of one video in one lifter call: their held keypoints one after the other,
+        each person's first frame repeated before them and their last frame after them (`receptive_field` - 1
+        times), so every window sees exactly the edge padding a call of its own gives; only their own frames are
+        estimated (`frames=`). Returns [(joints (T_i, 17, 3), missing (T_i,))] in the order of `tracks`."""
+        if len(tracks) == 1:
+            return [self.lift(tracks[0], progress=progress, cancel=cancel)]
+        held = []
+        for track in tracks:
+            try:
+                held.append(hold_nearest(track.keypoints))
+            except ValueError:
+                raise InputError(f"{track.source or 'video'}: person #{track.person_id} never detected") from None
+        lifter = self.lifter()
+        pad = max(int(lifter.receptive_field) - 1, 0)
+        pieces, targets, start = [], [], 0
+        for n, (filled, _) in enumerate(held):
+            before = np.repeat(filled[:1], pad if n > 0 else 0, axis=0)
+            after = np.repeat(filled[-1:], pad if n < len(held) - 1 else 0, axis=0)
+            targets.append(start + len(before) + np.arange(len(filled)))
+            pieces += [before, filled, after]
+            start += len(before) + len(filled) + len(after)
+        threads = torch_threads(self.settings.torch_threads)
+        try:
+            joints = lifter.lift(np.concatenate(pieces), tracks[0].image_size, flip=self.settings.flip,
+                                 frames=np.concatenate(targets), progress=_stage_progress(progress, "lift"),
+                                 cancel=cancel)
+        finally:
+            torch_threads(threads)
+        _check_cancel(cancel)
+        joints = np.asarray(joints, dtype=np.float32)
+        total = sum(len(t) for t in tracks)
+        if joints.shape != (total, NUM_JOINTS, 3):
+            raise RuntimeError(f"lifter returned shape {joints.shape}, expected {(total, NUM_JOINTS, 3)}")
+        ends = np.cumsum([len(t) for t in tracks])[:-1]
+        return [(part, missing) for part, (_, missing) in zip(np.split(joints, ends), held, strict=True)]
+
     def postprocess(self, joints: np.ndarray, track: Track2D, missing: np.ndarray | None = None) -> Motion:
         """(T, 17, 3) camera-frame joints -> `Motion` (world frame, root trajectory, smoothing)."""
-        from motion import postprocess
+        return self.postprocess_people([(joints, track, missing)])[0]
+
+    def postprocess_people(self, people: list[tuple[np.ndarray, Track2D, np.ndarray | None]]) -> list[Motion]:
+        """[(joints (T_i, 17, 3) camera frame, their Track2D, missing (T_i,) bool or None)] -> one `Motion` each,
+        in one world frame (`motion.postprocess_people`); the frames where a person was missing do not place
+        the floor. `metadata["missing_frames"]` lists them as video frames, `metadata["first_frame"]` is the
+        video frame of each motion's frame 0."""
+        from motion import postprocess_people
 
         s = self.settings
-        metadata = {"source": track.source, "detector": track.detector or s.detector,
-                    "checkpoint": str(s.resolved_checkpoint() or ""), "flip": s.flip, "person_id": track.person_id}
-        if missing is not None:
-            metadata["missing_frames"] = np.flatnonzero(missing).tolist()
-        return postprocess(joints, track, smoothing=None if s.smoothing == "none" else s.smoothing, world=s.world,
-                           root_trajectory=s.root_trajectory, foot_lock=s.foot_lock,
-                           constant_bones=s.constant_bones, up=s.up, metadata=metadata)
+        infos, measured = [], []
+        for _, track, missing in people:
+            first = int(track.extra.get("first_frame", 0))
+            info = {"source": track.source, "detector": track.detector or s.detector,
+                    "checkpoint": str(s.resolved_checkpoint() or ""), "flip": s.flip,
+                    "person_id": track.person_id, "first_frame": first}
+            if missing is not None:
+                info["missing_frames"] = (first + np.flatnonzero(missing)).tolist()
+            infos.append(info)
+            measured.append(None if missing is None else ~np.asarray(missing, dtype=bool))
+        return postprocess_people([(joints, track) for joints, track, _ in people],
+                                  smoothing=None if s.smoothing == "none" else s.smoothing, world=s.world,
+                                  root_trajectory=s.root_trajectory, foot_lock=s.foot_lock,
+                                  constant_bones=s.constant_bones, up=s.up, metadata=infos, measured=measured)
 
     def write_outputs(self, result: PipelineResult, out_dir: str | Path,
-                      progress: ProgressCallback | None = None, result_file: bool = True) -> dict[str, str]:
-        """Writes the result file (2D track + 3D motion; skipped with `result_file=False`) and every export
-        format in `settings.exports`; returns {kind: path}."""
+                      progress: ProgressCallback | None = None, result_file: bool = True,
+                      people: list[int] | None = None) -> dict[str, str]:
+        """Writes the result file (2D track + 3D motion, everyone lifted; skipped with `result_file=False`) and
+        every export format in `settings.exports`; returns {kind: path}. A multi-person run (`--person all`)
+        writes each format once per person (`people`: only these ids), cut to the frames from their first to
+        their last detection (`PersonResult.export_motion`), under the kind `person<ID>.<format>`."""
         from motion import export
         from motion.result import save_result
 
         out = check_output_folder(out_dir)
         written: dict[str, str] = {}
-        paths = self.output_paths(result.summary.source, out, result_file=result_file)
+        lifted = result.summary.lifted if result.everyone else None
+        if lifted and people is not None:
+            unknown = [p for p in people if p not in lifted]
+            if unknown:
+                raise InputError(f"person #{unknown[0]} was not lifted (lifted: "
+                                 f"{', '.join(f'#{p}' for p in lifted)})")
+            lifted = [p for p in lifted if p in people]
+        paths = self.output_paths(result.summary.source, out, result_file=result_file, people=lifted)
         total = len(paths)
         if progress:
             progress("export", 0, total)
         for n, (kind, path) in enumerate(paths.items(), start=1):
             if kind == "result":
-                save_result(path, result.motion, result.track)
+                save_result(path, result.motion, result.track,
+                            people=[(p.motion, p.track) for p in result.people[1:]])
+            elif lifted:
+                person_id, fmt = kind.removeprefix("person").split(".")
+                export(result.person(int(person_id)).export_motion(), path, format=fmt)
             else:
                 export(result.motion, path, format=kind)
             written[kind] = str(path)
@@ -376,12 +471,31 @@ class Pipeline:
                 progress("export", n, total)
         return written
 
-    def output_paths(self, source_name: str, out_dir: str | Path, result_file: bool = True) -> dict[str, Path]:
-        """{kind: path} that `write_outputs` writes for a source called `source_name` ("result" first)."""
+    def output_paths(self, source_name: str, out_dir: str | Path, result_file: bool = True,
+                     people: list[int] | None = None) -> dict[str, Path]:
+        """{kind: path} that `write_outputs` writes for a source called `source_name` ("result" first); with
+        `people` (the ids of a multi-person run) one file per person and format, `<stem>.person<ID>.<format>`
+        under the kind `person<ID>.<format>`."""
         out, stem = Path(out_dir), output_stem(source_name)
         paths = {"result": out / f"{stem}.result.npz"} if result_file else {}
-        paths.update({fmt: out / f"{stem}.{fmt}" for fmt in self.settings.exports})
+        if people:
+            for person_id in people:
+                paths.update({f"person{person_id}.{fmt}": out / f"{person_stem(stem, person_id)}.{fmt}"
+                              for fmt in self.settings.exports})
+        else:
+            paths.update({fmt: out / f"{stem}.{fmt}" for fmt in self.settings.exports})
         return paths
+
+    def repostprocessed(self, result: PipelineResult) -> PipelineResult:
+        """`result` with everyone's motion made again from their lifted joints under this pipeline's settings
+        (smoothing, world frame, ...): nothing is detected or lifted again."""
+        import dataclasses
+
+        if not result.people:
+            return dataclasses.replace(result, motion=self.postprocess(result.joints, result.track, result.missing))
+        motions = self.postprocess_people([(p.joints, p.track, p.missing) for p in result.people])
+        people = [dataclasses.replace(p, motion=m) for p, m in zip(result.people, motions, strict=True)]
+        return dataclasses.replace(result, motion=motions[0], people=people)
 
     # ------------------------------------------------------------------------------------------ live
 
@@ -420,6 +534,17 @@ def import_runtimes(detector: str = "mediapipe") -> None:
             import ai_edge_litert.interpreter  # noqa: F401
         except ImportError:  # reported with an install hint when the detector is created
             pass
+
+
+def person_track(detection: DetectionResult, person_id: int, max_gap: int) -> Track2D:
+    """The `Track2D` of one more person of a multi-person run: built like the main person's (gaps up to `max_gap`
+    interpolated) and cut to their span, from their first to their last detection (`extra["first_frame"]`)."""
+    from detectors.tracker import build_track
+
+    main = detection.track
+    track = build_track(detection.tracks[person_id], len(main), main.image_size, main.fps, max_gap=max_gap,
+                        source=main.source, detector=main.detector)
+    return slice_track(track, *seen_span(track.missing))
 
 
 def all_tracks(detection: DetectionResult) -> list[Track2D]:

@@ -64,7 +64,8 @@ class PipelineSettings:
     flip: flip test-time augmentation in the lifter (slower, a little more accurate).
     smoothing: offline smoothing method of `motion.postprocess` ("none", "one_euro", "savgol", "butterworth");
         savgol by default (measured: 60.2 vs 61.9 mm MPJPE, 4.9 vs 29.5 mm acceleration error, see docs/motion.md).
-    person: "main" (default), "largest", "longest" or a tracker id (`detectors.tracker.parse_person`).
+    person: "main" (default), "largest", "longest", a tracker id, or "all" (everyone seen long enough, in one
+        scene, one export file per person) (`detectors.tracker.parse_person`).
     exports: formats written by `process` (csv, bvh, json, npz).
     max_frames: stop after this many frames (None = whole video).
     max_gap: longest run of missing frames the tracker interpolates.

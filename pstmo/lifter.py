@@ -252,6 +252,42 @@ class Lifter:
         """A `LiftStream` for live use: push one frame of 2D keypoints at a time."""
         return LiftStream(self, image_size, flip=flip)
 
+    def push_streams(self, streams: list[LiftStream], keypoints: list[np.ndarray]
+                     ) -> list[list[tuple[int, np.ndarray]]]:
+        """`[stream.push(k) for stream, k in zip(streams, keypoints)]` for several people followed live, with
+        one SEM pass and one window pass for all of them (one model call per frame, whatever the number of
+        people); the same answers as pushing each. Streams of another lifter, image size or flip setting are
+        pushed one by one."""
+        if len(streams) != len(keypoints):
+            raise InputError(f"push_streams: {len(streams)} streams but {len(keypoints)} keypoint sets")
+        if not streams:
+            return []
+        first = streams[0]
+        if len(streams) == 1 or any(s.lifter is not self or s.image_size != first.image_size or s.flip != first.flip
+                                    for s in streams):
+            return [stream.push(points) for stream, points in zip(streams, keypoints, strict=True)]
+        points = np.concatenate([_check_keypoints(np.asarray(k, dtype=np.float32)[None], "keypoints_2d (one frame)")
+                                 for k in keypoints])
+        with torch.inference_mode():
+            features = self._embed(self._normalise(points, first.image_size, first.flip))  # (V, people, C)
+        windows, asked = [], []
+        for n, stream in enumerate(streams):
+            stream._store(features[:, n:n + 1])
+            frames, pool_index = stream._ready()
+            asked.append(frames)
+            if len(frames):
+                windows.append(pool_index)
+        if not windows:
+            return [[] for _ in streams]
+        with torch.inference_mode():
+            poses = self._estimate(torch.cat(windows, dim=1)).cpu().numpy()
+        out, used = [], 0
+        for stream, frames in zip(streams, asked, strict=True):
+            out.append([(frame, pose) for frame, pose in zip(frames, poses[used:used + len(frames)], strict=True)])
+            used += len(frames)
+            stream._next = frames.stop if len(frames) else stream._next
+        return out
+
 
 class LiftStream:
     """Frame-by-frame lifting with the same results as `Lifter.lift` on the same frames.
@@ -297,16 +333,26 @@ class LiftStream:
             self._features = torch.cat([self._features, features], dim=1)
         self._count += 1
 
-    def _answer(self, frames: range, last_frame: int) -> list[tuple[int, np.ndarray]]:
-        """Estimate `frames` with windows edge-padded into [0, last_frame]."""
-        if len(frames) == 0:
-            return []
+    def _windows(self, frames: range, last_frame: int) -> Tensor:
+        """(V, len(frames), N, C) window features of `frames`, edge-padded into [0, last_frame]."""
         index = window_indices(np.asarray(frames), last_frame + 1, self.lifter.config)
         # frame 0 may have left the buffer: slot -1 (prepended) holds it
         local = np.where(index < self._base, -1, index - self._base) + 1
         assert self._features is not None and self._first is not None
         pool = torch.cat([self._first, self._features], dim=1)
-        windows = pool[:, torch.from_numpy(local).to(pool.device)]
+        return pool[:, torch.from_numpy(local).to(pool.device)]
+
+    def _ready(self) -> tuple[range, Tensor | None]:
+        """After a frame is stored: the frames whose window lies inside what we have, and their windows."""
+        ready_until = self._count - int(self._offsets.max())
+        frames = range(self._next, max(self._next, ready_until))
+        return frames, (self._windows(frames, self._count - 1) if len(frames) else None)
+
+    def _answer(self, frames: range, last_frame: int) -> list[tuple[int, np.ndarray]]:
+        """Estimate `frames` with windows edge-padded into [0, last_frame]."""
+        if len(frames) == 0:
+            return []
+        windows = self._windows(frames, last_frame)
         with torch.inference_mode():
             poses = self.lifter._estimate(windows).cpu().numpy()
         self._next = frames.stop

@@ -11,6 +11,11 @@ detector, extra; arrays `track_keypoints` (T, 17, 2) pixels, `track_confidence` 
 `track_interpolated` (T,) bool) and the field checks both use. A result file is untrusted input: the NPZ
 form is read by the restricted reader (`pstmo.safe_npz`, plain arrays only) and every problem is an
 InputError naming the file and, where the structure is wrong, the field.
+
+Version 2 adds `header["people"]`: more people of the same video (a multi-person run), each entry an object
+with its `id` and its own header fields; their arrays are named `person<ID>_<name>` (`person_array`): in NPZ as
+entries of that name, in JSON inside the person's entry (`track_*` in its `track`), as for the top level.
+Version 1 files have no `people` and read as before.
 """
 
 from __future__ import annotations
@@ -27,8 +32,25 @@ from pstmo.safe_npz import read_npz
 from tracks.track import Track2D
 
 FORMAT_NAME = "pstmo-motion"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: the `people` section (several people per file); 1: one person (still read)."""
 SUFFIXES = (".npz", ".json")
+ARRAY_NAMES = ("joints", "confidence", "contacts")
+TRACK_ARRAY_NAMES = ("keypoints", "confidence", "interpolated")
+
+
+def person_array(person_id: int, name: str) -> str:
+    """The record's name of a person's array in the `people` section: `person<ID>_<name>`."""
+    return f"person{int(person_id)}_{name}"
+
+
+def _person_entries(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """{'person<ID>_': entry} of the `people` section (entries that are objects with a whole-number id)."""
+    people = record.get("people")
+    if not isinstance(people, list):
+        return {}
+    return {person_array(entry["id"], ""): entry for entry in people
+            if isinstance(entry, dict) and isinstance(entry.get("id"), int) and not isinstance(entry["id"], bool)}
 
 
 def json_safe(value: Any) -> Any:
@@ -57,12 +79,16 @@ def write_record(path: Path, header: dict[str, Any], arrays: dict[str, np.ndarra
     check_suffix(path)
     if path.suffix.lower() == ".json":
         record = dict(header)
+        entries = _person_entries(record)
         for name, array in arrays.items():
-            if name.startswith("track_"):
+            prefix = next((p for p in entries if name.startswith(p)), None)
+            into = entries[prefix] if prefix else record
+            field_name = name[len(prefix):] if prefix else name
+            if field_name.startswith("track_"):
                 values = np.where(np.isnan(array), None, array.astype(object)) if array.dtype.kind == "f" else array
-                record["track"][name[len("track_"):]] = values.tolist()
+                into["track"][field_name[len("track_"):]] = values.tolist()
             else:
-                record[name] = array.tolist()
+                into[field_name] = array.tolist()
         write_atomically(path, lambda file: json.dump(record, file))
     else:
         payload = {name: np.asarray(array) for name, array in arrays.items()}
@@ -82,16 +108,18 @@ def read_json_object(path: Path, what: str) -> dict[str, Any]:
 
 
 def _split_json(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A JSON record's header and raw array values (taken out of it; checked later, field by field)."""
+    """A JSON record's header and raw array values (taken out of it and out of each person's entry; checked
+    later, field by field)."""
     arrays: dict[str, Any] = {}
-    for name in ("joints", "confidence", "contacts"):
-        if record.get(name) is not None:
-            arrays[name] = record.pop(name)
-    track = record.get("track")
-    if isinstance(track, dict):
-        for name in ("keypoints", "confidence", "interpolated"):
-            if track.get(name) is not None:
-                arrays[f"track_{name}"] = track.pop(name)
+    for prefix, holder in [("", record), *_person_entries(record).items()]:
+        for name in ARRAY_NAMES:
+            if holder.get(name) is not None:
+                arrays[prefix + name] = holder.pop(name)
+        track = holder.get("track")
+        if isinstance(track, dict):
+            for name in TRACK_ARRAY_NAMES:
+                if track.get(name) is not None:
+                    arrays[f"{prefix}track_{name}"] = track.pop(name)
     return record, arrays
 
 
@@ -189,37 +217,41 @@ def track_section(track: Track2D) -> tuple[dict[str, Any], dict[str, np.ndarray]
     return header, arrays
 
 
-def track_from_record(path: Path, header: dict[str, Any], arrays: dict[str, Any]) -> Track2D | None:
+def track_from_record(path: Path, header: dict[str, Any], arrays: dict[str, Any], prefix: str = "",
+                      field: str = "track") -> Track2D | None:
     """The `Track2D` of a record read by `read_record` (None when it holds none); InputError naming the file
-    and the field (`track.image_size`, ...) when the track section is malformed."""
+    and the field (`track.image_size`, ...) when the track section is malformed. `prefix` / `field`: a person's
+    track in the `people` section (arrays `person<ID>_track_*`, `header` their entry, field e.g. `people[1].track`
+    in messages)."""
     info = header.get("track")
-    if "track_keypoints" not in arrays or info is None:
+    if f"{prefix}track_keypoints" not in arrays or info is None:
         return None
     if not isinstance(info, dict):
-        raise InputError(f"{path}: field 'track' must be an object")
-    if "track_confidence" not in arrays:
-        raise InputError(f"{path}: field 'track.confidence' is missing")
-    keypoints = check_array(path, "track.keypoints", arrays["track_keypoints"], (None, 17, 2))
+        raise InputError(f"{path}: field '{field}' must be an object")
+    if f"{prefix}track_confidence" not in arrays:
+        raise InputError(f"{path}: field '{field}.confidence' is missing")
+    keypoints = check_array(path, f"{field}.keypoints", arrays[f"{prefix}track_keypoints"], (None, 17, 2))
     count = len(keypoints)
-    confidence = check_array(path, "track.confidence", arrays["track_confidence"], (count, 17))
+    confidence = check_array(path, f"{field}.confidence", arrays[f"{prefix}track_confidence"], (count, 17))
     interpolated = None
-    if arrays.get("track_interpolated") is not None:
-        interpolated = check_array(path, "track.interpolated", arrays["track_interpolated"], (count,), kind="bool")
+    if arrays.get(f"{prefix}track_interpolated") is not None:
+        interpolated = check_array(path, f"{field}.interpolated", arrays[f"{prefix}track_interpolated"], (count,),
+                                   kind="bool")
     size = info.get("image_size")
     if not isinstance(size, (list, tuple)) or len(size) != 2 or not all(
             isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in size):
-        raise InputError(f"{path}: field 'track.image_size' must be [width, height] in whole pixels, got {size!r}")
+        raise InputError(f"{path}: field '{field}.image_size' must be [width, height] in whole pixels, got {size!r}")
     person = info.get("person_id")
     if person is not None and (isinstance(person, bool) or not isinstance(person, int)):
-        raise InputError(f"{path}: field 'track.person_id' must be a whole number or null, got {person!r}")
+        raise InputError(f"{path}: field '{field}.person_id' must be a whole number or null, got {person!r}")
     extra = info.get("extra") or {}
     if not isinstance(extra, dict):
-        raise InputError(f"{path}: field 'track.extra' must be an object")
+        raise InputError(f"{path}: field '{field}.extra' must be an object")
     try:
         return Track2D(keypoints=keypoints, confidence=confidence, image_size=(size[0], size[1]),
-                       fps=check_number(path, "track.fps", info.get("fps")), person_id=person,
-                       interpolated=interpolated, source=_text(path, "track.source", info.get("source")),
-                       detector=_text(path, "track.detector", info.get("detector")), extra=extra)
+                       fps=check_number(path, f"{field}.fps", info.get("fps")), person_id=person,
+                       interpolated=interpolated, source=_text(path, f"{field}.source", info.get("source")),
+                       detector=_text(path, f"{field}.detector", info.get("detector")), extra=extra)
     except InputError as exc:
         if str(exc).startswith(str(path)):
             raise

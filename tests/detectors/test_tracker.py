@@ -257,3 +257,35 @@ def test_repeated_poses_are_interpolated_in_the_track_and_do_not_count_as_jumps(
     track = build_track(record, 30, (1280, 720), 30.0, max_gap=8)
     pelvis_x = track.keypoints[:25, 0, 0]
     assert np.allclose(np.diff(pelvis_x), 12.0, atol=0.5)  # measurements every 6th frame, straight line between
+
+
+def test_everyone_may_be_asked_for_by_all_or_everyone():
+    assert parse_person("all") == "all" and parse_person("Everyone") == "all" and parse_person("everybody") == "all"
+
+
+def test_everyone_seen_for_a_second_is_lifted_the_main_person_first():
+    from detectors.tracker import describe_people, lifted_people, min_lift_frames
+
+    tracker = PeopleTracker(fps=30)
+    for frame in range(90):  # 3 s: a walker throughout, a tall person for 1.5 s, someone passing for 0.5 s
+        people = [person_at(100, 300, height=200)]
+        if frame >= 45:
+            people.append(person_at(500, 300, height=260))
+        if frame < 15:
+            people.append(person_at(900, 300, height=180))
+        tracker.update(frame, people)
+    assert min_lift_frames(90, 30.0) == 30
+    walker, passer, tall = 0, 1, 2  # ids in order of appearance
+    assert lifted_people(tracker.tracks, 90, 30.0) == [walker, tall]  # the main one (height x time) first
+    text = describe_people(tracker.tracks, [walker, tall], 90, 30.0)
+    assert text == f"2 people lifted: #0 (90 of 90 frames), #2 (45); not lifted, seen under 30 frames: #{passer} (15)"
+
+
+def test_a_clip_shorter_than_two_seconds_lifts_everyone_seen_in_half_of_it():
+    from detectors.tracker import lifted_people, min_lift_frames
+
+    tracker = PeopleTracker(fps=30)
+    for frame in range(20):
+        tracker.update(frame, [person_at(100, 300), person_at(500, 300)] if frame < 10 else [person_at(100, 300)])
+    assert min_lift_frames(20, 30.0) == 10 and min_lift_frames(4, 30.0) == 5
+    assert lifted_people(tracker.tracks, 20, 30.0) == [0, 1]

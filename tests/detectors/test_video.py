@@ -68,3 +68,22 @@ def test_person_follower_gives_the_target_keypoints_frame_by_frame():
     assert not second.found and np.isnan(second.keypoints).all() and (second.confidence == 0).all()
     third = follower.step(2, _frames(1)[0])
     assert third.target_id == first.target_id and third.found
+
+
+class _FocusRecorder(ReplayDetector):
+    def __init__(self, script) -> None:
+        super().__init__(script)
+        self.focus = []
+
+    def set_focus(self, boxes) -> None:
+        self.focus.append(boxes)
+
+
+def test_everyone_is_listed_for_lifting_and_kept_in_the_detectors_focus():
+    detector = _FocusRecorder(_script(40))
+    result = detect_video(FakeSource(_frames(40), fps=25), detector, person="all")
+    assert result.lifted == [result.target_id, 1 - result.target_id]  # the main (larger) person first
+    assert all(boxes is None for boxes in detector.focus)  # None: everyone measured every frame
+    assert result.track.extra["target_reason"].startswith("2 people lifted: #")
+    single = detect_video(FakeSource(_frames(40), fps=25), _FocusRecorder(_script(40)))
+    assert single.lifted == [single.target_id]

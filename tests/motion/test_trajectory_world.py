@@ -99,3 +99,56 @@ def test_one_wild_keypoint_at_full_confidence_hardly_moves_the_root(walking):
     root = estimate_root_trajectory(joints - joints[:, :1], pixels, (camera.res_w, camera.res_h), tuple(camera.f),
                                     principal_point=tuple(camera.c))
     assert np.linalg.norm(root - joints[:, 0], axis=-1).mean() < 0.03
+
+
+def _on_a_wall(h36m_3d, camera, height: float = 1.4, back: float = 2.0):
+    """S9 Walking (on the floor) and S11 Walking moved `back` metres away from the camera and `height` up for its
+    first half (on a wall), then on the floor: both as camera-frame joints, every 5th frame."""
+    first, second = h36m_3d["S9"]["Walking"][::5], h36m_3d["S11"]["Walking"][::5]
+    frames = min(len(first), len(second))
+    first, second = first[:frames], second[:frames].copy()
+    towards = camera.R[2, :2] / np.linalg.norm(camera.R[2, :2])  # the viewing direction along the floor
+    second[:, :, :2] += back * towards
+    second[: frames // 2, :, 2] += height
+    return world_to_camera(first, camera), world_to_camera(second, camera), first
+
+
+def test_a_person_standing_on_a_wall_does_not_tilt_the_shared_floor(h36m_3d, h36m_cameras):
+    from motion import world_frame
+    from motion.world import foot_points
+
+    camera = h36m_cameras["S9"][0]
+    walker, climber, walker_world = _on_a_wall(h36m_3d, camera)
+    true_up = camera.R @ np.array([0.0, 0.0, 1.0])
+    feet = np.concatenate([foot_points(walker), foot_points(climber)])
+    one_plane = np.linalg.svd(feet - feet.mean(axis=0))[2][2]  # a least-squares plane through everyone's feet
+    tilted = np.degrees(np.arccos(abs(one_plane @ true_up)))
+    frame = world_frame([walker, climber])
+    angle = np.degrees(np.arccos(frame.rotation[1] @ true_up))
+    assert angle < 3.0 and tilted > 15.0  # both levels share one up direction; one plane through all feet tilts
+    assert frame.fit.method == "plane" and len(frame.fit.levels) == 2
+    assert np.allclose(frame.to_dict()["levels_m"], [0.05, 1.45], atol=0.05)  # the floor and the wall top
+    walker_heights = frame.apply(walker)[:, [3, 6], 1].min(axis=1)
+    assert abs(np.median(walker_heights) - np.median(walker_world[:, [3, 6], 2].min(axis=1))) < 0.03
+
+
+def test_one_world_frame_keeps_the_distances_between_people(h36m_3d, h36m_cameras):
+    from motion import world_frame
+
+    walker, climber, _ = _on_a_wall(h36m_3d, h36m_cameras["S9"][1])
+    frame = world_frame([walker, climber])
+    a, b = to_world(Motion(walker, 10.0, "camera", False), frame=frame), to_world(
+        Motion(climber, 10.0, "camera", False), frame=frame)
+    camera_distance = np.linalg.norm(walker[:, 0] - climber[:, 0], axis=-1)
+    assert np.allclose(np.linalg.norm(a.joints[:, 0] - b.joints[:, 0], axis=-1), camera_distance)
+    assert np.allclose(a.joints[0, 0, [0, 2]], 0.0)  # the origin: the first person's first root, on the floor
+    assert a.metadata["camera_to_world"] == b.metadata["camera_to_world"]
+
+
+def test_a_world_motion_changes_only_its_axes_between_y_and_z_up(walking):
+    joints, _ = walking
+    y_up = to_world(Motion(joints, fps=10.0, frame="camera", root_relative=False))
+    shifted = Motion(y_up.joints + np.array([3.0, 0.0, -2.0]), 10.0, "world_y_up", False)  # e.g. a second person
+    z_up = to_world(shifted, up="z")
+    assert np.allclose(z_up.joints[..., 0], shifted.joints[..., 0])
+    assert np.allclose(z_up.joints[..., 1], -shifted.joints[..., 2])

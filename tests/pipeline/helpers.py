@@ -102,3 +102,47 @@ def video_frames(path: Path, count: int) -> list[np.ndarray]:
         out.append(image)
     capture.release()
     return out
+
+
+class TwoPeopleDetector(ScriptedDetector):
+    """Two people walking right: A (the n-th call = frame n, every frame not all black) at `start_x` and scale
+    0.5, and B further right at `b_x` and `b_scale`, seen only in frames [`b_from`, `b_until`) outside `b_gap`."""
+
+    def __init__(self, b_x: float = 220.0, b_scale: float = 0.4, b_from: int = 5, b_until: int = 35,
+                 b_gap: tuple[int, ...] = (), speed: float = 0.5) -> None:
+        super().__init__(start_x=80.0, speed=speed, scale=0.5)
+        self.b_x, self.b_scale, self.b_from, self.b_until, self.b_gap = b_x, b_scale, b_from, b_until, set(b_gap)
+
+    def detect(self, image_bgr: np.ndarray) -> list[Person]:
+        n = self.calls
+        people = super().detect(image_bgr)
+        if people and self.b_from <= n < self.b_until and n not in self.b_gap:
+            keypoints = _COCO_STANDING * self.b_scale + np.array([self.b_x + self.speed * n, 130], dtype=np.float32)
+            scores = np.full(17, 0.9, dtype=np.float32)
+            people.append(Person(keypoints, scores, box_from_keypoints(keypoints, scores), "coco17", 0.9))
+        return people
+
+
+class FlatLifter:
+    """A stand-in lifter that knows people's size: each frame's 2D skeleton, root-relative, scaled so that the
+    person is `height_m` tall from head to ankles, at depth 0 (a flat figure facing the camera). With it the
+    pipeline's depth and world placement can be checked against the image alone."""
+
+    delay = 0
+    receptive_field = 1
+
+    def __init__(self, height_m: float = 1.7) -> None:
+        self.height_m = height_m
+        self.calls = 0
+
+    def lift(self, keypoints_2d, image_size, confidence=None, flip=True, batch_size=None, progress=None,
+             cancel=None, frames=None) -> np.ndarray:
+        self.calls += 1
+        points = np.asarray(keypoints_2d, dtype=np.float64)
+        pixels = points[:, 10, 1:2] - points[:, [3, 6], 1].max(axis=1, keepdims=True)  # head to lower ankle
+        relative = (points - points[:, :1]) * (self.height_m / np.abs(pixels))[:, :, None]
+        out = np.concatenate([relative, np.zeros(relative.shape[:2] + (1,))], axis=2).astype(np.float32)
+        out = out if frames is None else out[np.asarray(frames)]
+        if progress is not None:
+            progress(len(out), len(out))
+        return out
