@@ -10,7 +10,6 @@ import dataclasses
 import math
 
 import numpy as np
-from scipy.signal import butter, savgol_filter, sosfiltfilt
 
 from pstmo.errors import InputError
 
@@ -109,6 +108,8 @@ def savgol(values: np.ndarray, fps: float, window_s: float = 0.3, polyorder: int
     if window <= polyorder:
         return values.copy()
     filled, missing = _fill_nan(values)
+    from scipy.signal import savgol_filter  # here: importing scipy.signal takes ~1.2 s
+
     out = savgol_filter(filled, window, polyorder, axis=0, mode="interp")
     return np.where(missing, np.nan, out)
 
@@ -118,6 +119,8 @@ def butterworth(values: np.ndarray, fps: float, cutoff_hz: float = 6.0, order: i
     values = np.asarray(values, dtype=np.float64)
     if cutoff_hz >= fps / 2:
         raise InputError(f"Butterworth cutoff {cutoff_hz} Hz must be below half the frame rate ({fps / 2} Hz)")
+    from scipy.signal import butter, sosfiltfilt  # here: importing scipy.signal takes ~1.2 s
+
     sos = butter(int(order), cutoff_hz, btype="low", fs=fps, output="sos")
     padlen = 3 * (2 * len(sos) + 1)
     if len(values) <= padlen:

@@ -195,7 +195,9 @@ class Pipeline:
         if self._loading is None:
             def load() -> None:
                 try:
-                    import motion  # noqa: F401 - scipy.signal takes ~1.5 s to import: overlap it too
+                    import motion
+
+                    motion.preload()  # scipy.signal takes ~1.5 s to import: overlap it too
 
                     self.lifter(live=live)
                 except BaseException as error:  # noqa: BLE001 - raised again by lifter()
@@ -412,8 +414,10 @@ def import_runtimes(detector: str = "mediapipe") -> None:
     """Imports torch and the detector's runtime now. Importing a big extension module holds Python's GIL for up
     to a second (torch), which would freeze a GUI thread if it happened in a worker while the GUI draws: the
     app calls this at startup, before its window shows."""
-    import motion  # noqa: F401 - scipy.signal
+    import motion
     import pstmo.lifter  # noqa: F401 - torch
+
+    motion.preload()  # scipy.signal
 
     if detector == "mediapipe":
         try:
