@@ -105,9 +105,17 @@ class MediaPipeDetector(Detector):
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="blazepose") if parallel else None
         self._count = threading.Lock()
         blank = np.zeros((256, 256, 3), dtype=np.uint8)  # first runs are slow (XNNPACK set-up): not on frame 0
-        self.detector.detect(blank)
-        for model in {id(self.landmarks): self.landmarks, id(self.side_landmarks): self.side_landmarks}.values():
-            model.run(blank, Roi(128.0, 128.0, 256.0))
+
+        def warm_side() -> None:
+            self.detector.detect(blank)
+            if self.side_landmarks is not self.landmarks:
+                self.side_landmarks.run(blank, Roi(128.0, 128.0, 256.0))
+
+        # parallel: the side models warm up in their thread (done before its first job) beside this one's
+        warming = self._pool.submit(warm_side) if self._pool is not None else None
+        self.landmarks.run(blank, Roi(128.0, 128.0, 256.0))
+        if warming is None:
+            warm_side()
         self._followed: list[_Followed] = []
         self._focus: list[np.ndarray] | None = None
         self._frame = 0
