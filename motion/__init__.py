@@ -18,7 +18,7 @@ _EXPORTS = {
     "OneEuroFilter": "smoothing", "smooth": "smoothing", "to_world": "world",
 }
 """Names of this package and their modules, imported on first use: `from motion.exporters import FORMATS` (the
-CLI's start-up) then needs neither scipy nor the other modules (importing scipy takes about two seconds)."""
+CLI's start-up) then needs neither scipy nor the other modules (importing scipy takes a second or two)."""
 
 
 def __getattr__(name: str) -> Any:
@@ -30,10 +30,9 @@ def __getattr__(name: str) -> Any:
 
 
 def preload() -> None:
-    """Imports every module of this package and scipy.signal now (about two seconds, mostly holding Python's
-    GIL): for a background thread that overlaps it with other work, or before a GUI shows."""
-    import scipy.signal  # noqa: F401
-
+    """Imports every module of this package now (with scipy.spatial: about a second, mostly holding Python's
+    GIL): for a background thread that overlaps it with other work, or before a GUI shows. scipy.signal
+    (another second) is imported only by the Butterworth filter, when used."""
     for module in set(_EXPORTS.values()):
         importlib.import_module(f".{module}", __name__)
 

@@ -108,10 +108,29 @@ def savgol(values: np.ndarray, fps: float, window_s: float = 0.3, polyorder: int
     if window <= polyorder:
         return values.copy()
     filled, missing = _fill_nan(values)
-    from scipy.signal import savgol_filter  # here: importing scipy.signal takes ~1.2 s
+    return np.where(missing, np.nan, savgol_filter(filled, window, polyorder))
 
-    out = savgol_filter(filled, window, polyorder, axis=0, mode="interp")
-    return np.where(missing, np.nan, out)
+
+def savgol_filter(values: np.ndarray, window: int, polyorder: int) -> np.ndarray:
+    """`scipy.signal.savgol_filter(values, window, polyorder, axis=0, mode="interp")` in numpy (equal to float64
+    rounding; importing scipy.signal takes over a second): each frame becomes the value at its centre of the
+    degree-`polyorder` polynomial fitted by least squares to the odd `window` frames around it; the first and
+    last `window // 2` frames take the polynomial fitted to the first / last `window` frames instead.
+    values: (T, ...) with T >= window > polyorder."""
+    values = np.asarray(values, dtype=np.float64)
+    half = window // 2
+    offsets = np.arange(-half, half + 1, dtype=np.float64)
+    # least-squares weights of the centre value: row 0 of the pseudo-inverse of the window's Vandermonde matrix
+    weights = np.linalg.pinv(offsets[:, None] ** np.arange(polyorder + 1))[0]
+    flat = values.reshape(len(values), -1)
+    out = np.empty_like(flat)
+    frames = len(flat)
+    out[half:frames - half] = sum(weights[k] * flat[k:frames - window + 1 + k] for k in range(window))
+    positions = np.arange(window, dtype=np.float64)
+    for start, first, stop in ((0, 0, half), (frames - window, frames - half, frames)):
+        fitted = np.polynomial.polynomial.polyfit(positions, flat[start:start + window], polyorder)  # (p + 1, D)
+        out[first:stop] = np.polynomial.polynomial.polyval(np.arange(first - start, stop - start), fitted).T
+    return out.reshape(values.shape)
 
 
 def butterworth(values: np.ndarray, fps: float, cutoff_hz: float = 6.0, order: int = 4) -> np.ndarray:

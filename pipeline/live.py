@@ -330,7 +330,7 @@ class LiveSession:
         lifted: list[int] = []  # shared: the lift job says whom it lifts, the 2D job keeps them in focus
         import motion
 
-        motion.preload()  # scipy.signal (~1.5 s): imported here, not by a job while frames arrive
+        motion.preload()  # scipy.spatial (~1 s): imported here, not by a job while frames arrive
 
         self.detector.reset()
         warm = self.lifter.stream(self.frames.image_size, flip=self.flip)  # the first push is slow

@@ -197,7 +197,7 @@ class Pipeline:
                 try:
                     import motion
 
-                    motion.preload()  # scipy.signal takes ~1.5 s to import: overlap it too
+                    motion.preload()  # scipy.spatial takes ~1 s to import: overlap it too
 
                     self.lifter(live=live)
                 except BaseException as error:  # noqa: BLE001 - raised again by lifter()
@@ -417,7 +417,7 @@ def import_runtimes(detector: str = "mediapipe") -> None:
     import motion
     import pstmo.lifter  # noqa: F401 - torch
 
-    motion.preload()  # scipy.signal
+    motion.preload()  # scipy.spatial
 
     if detector == "mediapipe":
         try:
