@@ -100,10 +100,10 @@ def timed_live(video: Path, checkout: Path, max_frames: int | None = None, check
     return {**_last_json(out), "wall_s": round(seconds, 2), "load_before": load}
 
 
-def gui_stall(video: Path, max_frames: int) -> dict:
+def gui_stall(video: Path, max_frames: int, checkpoint: Path | None = None) -> dict:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
     command = ["xvfb-run", "-a", PYTHON, str(REPO / "benchmarks" / "gui_stall.py"), str(video), "--max-frames",
-               str(max_frames)]
+               str(max_frames)] + (["--checkpoint", str(checkpoint)] if checkpoint else [])
     load = load_average()
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
@@ -159,7 +159,7 @@ def main() -> int:
                                                     checkpoint=args.live_checkpoint and args.live_checkpoint.resolve())
                                     for key, checkout in checkouts.items()}
         if not args.no_gui:
-            report["gui_stall"] = gui_stall(clips["one_person"], 300)
+            report["gui_stall"] = gui_stall(clips["one_person"], 300, args.checkpoint and args.checkpoint.resolve())
     report["load_after"] = load_average()
     emit(report, args.out)
     return 0
