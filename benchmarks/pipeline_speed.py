@@ -1,6 +1,7 @@
 """End-to-end speed at defaults, side by side in one run, whole processes (start-up included), as JSON.
 
     .venv/bin/python benchmarks/pipeline_speed.py [--clips DIR] [--repeats 2] [--compare OLD_CHECKOUT]
+                                                  [--checkpoint FILE] [--live-checkpoint FILE]
                                                   [--no-gui] [--out FILE]
 
 Clips (`benchmarks/clips.py`, made from the shared BSD-3 videos into `--clips`, default a temp folder):
@@ -12,8 +13,9 @@ For each clip, alternating, `--repeats` times:
 - with `--compare DIR`: the same command in another checkout (e.g. the commit before a change).
 The ratio process / baseline uses the medians. Then live replay at defaults (`main.py webcam --source CLIP`,
 the file played at its frame rate as if it were a camera): frames processed per second, dropped frames and
-the latency from frame arrival to 3D pose (median, 95th percentile); and the GUI thread's worst stall
-(`benchmarks/gui_stall.py` under Xvfb) while processing, exporting and in live mode. The machine's load
+the latency from frame arrival to 3D pose (median, 95th percentile); `--checkpoint` / `--live-checkpoint`
+give `process` / live replay another lifter than the shipped one (both checkouts alike); and the GUI thread's
+worst stall (`benchmarks/gui_stall.py` under Xvfb) while processing, exporting and in live mode. The machine's load
 average is recorded around every measurement: other work on the machine slows every number here.
 """
 
@@ -77,29 +79,31 @@ def timed_baseline(video: Path) -> dict:
     return {"seconds": round(seconds, 2), **_last_json(out), "load_before": load}
 
 
-def timed_process(video: Path, checkout: Path, folder: Path) -> dict:
+def timed_process(video: Path, checkout: Path, folder: Path, checkpoint: Path | None = None) -> dict:
     load = load_average()
-    seconds, out = _run([PYTHON, "main.py", "process", str(video), "--out", str(folder), "--json", "--quiet"],
-                        checkout)
+    command = [PYTHON, "main.py", "process", str(video), "--out", str(folder), "--json", "--quiet"]
+    seconds, out = _run(command + (["--checkpoint", str(checkpoint)] if checkpoint else []), checkout)
     summary = _last_json(out)
     return {"seconds": round(seconds, 2), "frames": summary["frames"], "people": summary["people"],
             "missing_frames": summary["missing_frames"], "id_switches": summary["id_switches"],
             "stage_seconds": {k: round(v, 2) for k, v in summary["stage_seconds"].items()}, "load_before": load}
 
 
-def timed_live(video: Path, checkout: Path, max_frames: int | None = None) -> dict:
+def timed_live(video: Path, checkout: Path, max_frames: int | None = None, checkpoint: Path | None = None) -> dict:
     load = load_average()
     command = [PYTHON, "main.py", "webcam", "--source", str(video)]
+    if checkpoint:
+        command += ["--checkpoint", str(checkpoint)]
     if max_frames:
         command += ["--max-frames", str(max_frames)]
     seconds, out = _run(command, checkout)
     return {**_last_json(out), "wall_s": round(seconds, 2), "load_before": load}
 
 
-def gui_stall(video: Path, max_frames: int) -> dict:
+def gui_stall(video: Path, max_frames: int, checkpoint: Path | None = None) -> dict:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
     command = ["xvfb-run", "-a", PYTHON, str(REPO / "benchmarks" / "gui_stall.py"), str(video), "--max-frames",
-               str(max_frames)]
+               str(max_frames)] + (["--checkpoint", str(checkpoint)] if checkpoint else [])
     load = load_average()
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
@@ -119,6 +123,9 @@ def main() -> int:
     parser.add_argument("--clips", type=Path, default=Path(tempfile.gettempdir()) / "pstmo_clips")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--compare", type=Path, default=None, help="another checkout to time the same way")
+    parser.add_argument("--checkpoint", type=Path, default=None, help="lifter for process (default: the shipped one)")
+    parser.add_argument("--live-checkpoint", type=Path, default=None,
+                        help="lifter for the live replay (default: the shipped live one)")
     parser.add_argument("--no-gui", action="store_true", help="skip the GUI stall probe")
     parser.add_argument("--out", default=None, help="also write the JSON here")
     args = parser.parse_args()
@@ -131,23 +138,28 @@ def main() -> int:
     checkouts = {"process": REPO} | ({"process_before": args.compare.resolve()} if args.compare else {})
     report: dict = {"benchmark": "pipeline_speed", "machine": machine_info(), "load_before": load_average(),
                     "command": " ".join(sys.argv), "clips": {k: str(v) for k, v in clips.items()},
-                    "clip_recipe": "benchmarks/clips.py"}
+                    "clip_recipe": "benchmarks/clips.py",
+                    "checkpoints": {"process": str(args.checkpoint or "shipped"),
+                                    "live": str(args.live_checkpoint or "shipped")}}
     with tempfile.TemporaryDirectory() as tmp:
         for name, video in clips.items():
             runs: dict[str, list[dict]] = {"baseline": [], **{key: [] for key in checkouts}}
             for repeat in range(args.repeats):
                 runs["baseline"].append(timed_baseline(video))
                 for key, checkout in checkouts.items():
-                    runs[key].append(timed_process(video, checkout, Path(tmp) / f"{name}_{key}_{repeat}"))
+                    runs[key].append(timed_process(video, checkout, Path(tmp) / f"{name}_{key}_{repeat}",
+                                                   args.checkpoint and args.checkpoint.resolve()))
             entry = {key: {"median_s": _medians(value), "runs": value} for key, value in runs.items()}
             for key in checkouts:
                 entry[f"{key}_over_baseline"] = round(entry[key]["median_s"] / entry["baseline"]["median_s"], 2)
             report[name] = entry
         report["live"] = {}
         for name, video in clips.items():
-            report["live"][name] = {key: timed_live(video, checkout) for key, checkout in checkouts.items()}
+            report["live"][name] = {key: timed_live(video, checkout,
+                                                    checkpoint=args.live_checkpoint and args.live_checkpoint.resolve())
+                                    for key, checkout in checkouts.items()}
         if not args.no_gui:
-            report["gui_stall"] = gui_stall(clips["one_person"], 300)
+            report["gui_stall"] = gui_stall(clips["one_person"], 300, args.checkpoint and args.checkpoint.resolve())
     report["load_after"] = load_average()
     emit(report, args.out)
     return 0

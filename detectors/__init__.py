@@ -18,7 +18,8 @@ DETECTORS: tuple[str, ...] = ("mediapipe", "mmpose")
 def create_detector(name: str = "mediapipe", **options) -> Detector:
     """The 2D backend called `name`, built with its keyword `options`.
 
-    mediapipe: max_people (4), detect_every (8), others_every (6), min_detection_confidence (0.5), threads (1) ...
+    mediapipe: max_people (4), detect_every (4), others_every (6), min_detection_confidence (0.5), threads (1),
+        parallel (True) ...
     mmpose: pose_config, pose_checkpoint, det_config, det_checkpoint, device ... (see detectors.mmpose_backend).
     A backend that is not installed raises InputError saying how to install it.
     """

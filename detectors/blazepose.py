@@ -285,15 +285,17 @@ class LandmarkModel:
         self._heatmap, self._world = outputs["Identity_3"], outputs["Identity_4"]
 
     def run(self, image_bgr: np.ndarray, roi: Roi) -> Landmarks:
-        view = crop(image_bgr, roi, LANDMARK_SIZE)
-        tensor = cv2.cvtColor(view, cv2.COLOR_BGR2RGB).astype(np.float32) * (1.0 / 255.0)
-        self.interpreter.set_tensor(self._input, tensor[None])
+        rgb = cv2.cvtColor(crop(image_bgr, roi, LANDMARK_SIZE), cv2.COLOR_BGR2RGB)
+        tensor = self.interpreter.tensor(self._input)()  # the model's own input buffer (no copy): let go of it
+        np.multiply(rgb, np.float32(1.0 / 255.0), out=tensor[0], casting="unsafe")  # before invoke()
+        del tensor
         self.interpreter.invoke()
         raw = self.interpreter.get_tensor(self._landmarks).reshape(-1, 5)
         score = float(np.asarray(self.interpreter.get_tensor(self._flag)).reshape(-1)[0])
-        heatmap = self.interpreter.get_tensor(self._heatmap)[0]
         world = self.interpreter.get_tensor(self._world).reshape(-1, 3)[:NUM_LANDMARKS]
+        heatmap = self.interpreter.tensor(self._heatmap)()[0]  # read in place (640 KB), let go before the next run
         points = refine_from_heatmap(raw[:, :2] / LANDMARK_SIZE, heatmap) * LANDMARK_SIZE
+        del heatmap
         frame_points = to_image(points, roi.crop_to_image(LANDMARK_SIZE)).astype(np.float32)
         next_roi = Roi.from_alignment(frame_points[33], frame_points[34])
         return Landmarks(keypoints=frame_points[:NUM_LANDMARKS], visibility=_sigmoid(raw[:NUM_LANDMARKS, 3]),

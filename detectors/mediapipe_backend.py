@@ -75,9 +75,10 @@ class MediaPipeDetector(Detector):
     others_every: frames between landmark passes for people not in focus (1: everyone every frame).
     threads: CPU threads of each model run (1: runs are spread over threads instead, see `parallel`).
     parallel: the detector pass and the landmark passes of people outside the focus run in a second thread,
-        beside the focused people's landmark passes (the models release Python's GIL while they run). Off by
-        default: on the 2-core development VM, with the other core busy decoding (and another job), it was
-        no faster (one person 21.3 vs 21.5 ms/frame, crowded clip 28.5 vs 27.3).
+        beside the focused people's landmark passes (the models release Python's GIL while they run), so where
+        a second core is free a detector pass no longer adds its ~12 ms to the frame it falls on. Results are
+        the same as without. On the shared 2-core VM with other jobs running it measured even (300 frames:
+        7.0-7.4 vs 7.2-7.3 s one person, 8.2-8.6 vs 8.7-9.0 s crowded; live latency within noise).
     """
 
     name = "mediapipe"
@@ -86,7 +87,7 @@ class MediaPipeDetector(Detector):
     def __init__(self, max_people: int = 4, video_mode: bool = True, min_detection_confidence: float = 0.5,
                  min_tracking_confidence: float = 0.5, min_box_height: float = 24.0, max_overlap: float = 0.6,
                  detect_every: int = 4, discover_every: int = 2, others_every: int = 6, threads: int = 1,
-                 parallel: bool = False) -> None:
+                 parallel: bool = True) -> None:
         if int(max_people) < 1:
             raise InputError(f"mediapipe detector: max_people must be >= 1; got {max_people}")
         for label, value in (("detect_every", detect_every), ("others_every", others_every)):
@@ -106,9 +107,17 @@ class MediaPipeDetector(Detector):
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="blazepose") if parallel else None
         self._count = threading.Lock()
         blank = np.zeros((256, 256, 3), dtype=np.uint8)  # first runs are slow (XNNPACK set-up): not on frame 0
-        self.detector.detect(blank)
-        for model in {id(self.landmarks): self.landmarks, id(self.side_landmarks): self.side_landmarks}.values():
-            model.run(blank, Roi(128.0, 128.0, 256.0))
+
+        def warm_side() -> None:
+            self.detector.detect(blank)
+            if self.side_landmarks is not self.landmarks:
+                self.side_landmarks.run(blank, Roi(128.0, 128.0, 256.0))
+
+        # parallel: the side models warm up in their thread (done before its first job) beside this one's
+        warming = self._pool.submit(warm_side) if self._pool is not None else None
+        self.landmarks.run(blank, Roi(128.0, 128.0, 256.0))
+        if warming is None:
+            warm_side()
         self._followed: list[_Followed] = []
         self._focus: list[np.ndarray] | None = None
         self._frame = 0

@@ -232,7 +232,7 @@ def bvh_text(motion: Motion, order: str = "ZXY", scale: float = 1.0) -> str:
 
     write_joint(0, 0)
     columns = [positions[:, 0] * scale]
-    columns += [matrix_to_euler(local[:, index], order) for index in range(len(BVH_JOINTS))]
+    columns.append(matrix_to_euler(local, order).reshape(len(local), -1))  # (T, joints x 3), joint by joint
     table = np.concatenate(columns, axis=1)
     lines += ["MOTION", f"Frames: {len(table)}", f"Frame Time: {1.0 / motion.fps:.8f}"]
     buffer = io.StringIO()

@@ -42,52 +42,74 @@ def _weak_perspective(joints: np.ndarray, pixels: np.ndarray, weights: np.ndarra
     return np.array([xy[0], xy[1], depth - mean_3d[2]])
 
 
+def _solve_3x3(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """(F, 3) least-norm solutions of F systems (F, 3, 3) x = (F, 3) (a singular one as `lstsq` would)."""
+    return np.einsum("fij,fj->fi", np.linalg.pinv(matrix), vector)
+
+
 def _least_squares(joints: np.ndarray, pixels: np.ndarray, weights: np.ndarray, focal: np.ndarray,
                    centre: np.ndarray) -> np.ndarray:
-    offset = pixels - centre  # (J, 2)
-    rows = np.zeros((2 * len(joints), 3))
-    rhs = np.zeros(2 * len(joints))
+    """(F, 3) root translation of F frames at once: weighted linear least squares, then GAUSS_NEWTON_STEPS
+    Gauss-Newton steps on the pixel reprojection error (a frame stops when a joint comes within 1 mm of the
+    camera plane). joints (F, J, 3) metres, pixels (F, J, 2), weights (F, J) (0: joint not used)."""
+    offset = pixels - centre  # (F, J, 2)
+    rows = np.zeros(joints.shape[:2] + (2, 3))  # (F, J, axis, 3): one equation per joint and image axis
     for axis in range(2):
-        rows[axis::2, axis] = focal[axis]
-        rows[axis::2, 2] = -offset[:, axis]
-        rhs[axis::2] = offset[:, axis] * joints[:, 2] - focal[axis] * joints[:, axis]
-    sqrt_w = np.repeat(np.sqrt(weights), 2)
-    t, *_ = np.linalg.lstsq(rows * sqrt_w[:, None], rhs * sqrt_w, rcond=None)
+        rows[:, :, axis, axis] = focal[axis]
+        rows[:, :, axis, 2] = -offset[..., axis]
+    rhs = offset * joints[..., 2:3] - focal * joints[..., :2]  # (F, J, 2)
+    w = weights[:, :, None]
+    t = _solve_3x3(np.einsum("fja,fjak,fjal->fkl", np.broadcast_to(w, rhs.shape), rows, rows),
+                   np.einsum("fja,fjak,fja->fk", np.broadcast_to(w, rhs.shape), rows, rhs))
+    active = np.ones(len(t), dtype=bool)
     for _ in range(GAUSS_NEWTON_STEPS):
-        points = joints + t
-        if np.any(points[:, 2] <= 1e-3):
+        points = joints + t[:, None, :]
+        active &= ~np.any((points[..., 2] <= 1e-3) & (weights > 0), axis=1)
+        if not active.any():
             break
-        inv_z = 1.0 / points[:, 2]
-        residual = (focal * points[:, :2] * inv_z[:, None] + centre - pixels).reshape(-1)
-        jacobian = np.zeros((len(joints), 2, 3))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv_z = np.where(weights > 0, 1.0 / points[..., 2], 0.0)  # (F, J)
+        residual = focal * points[..., :2] * inv_z[..., None] + centre - pixels  # (F, J, 2)
+        jacobian = np.zeros(joints.shape[:2] + (2, 3))
         for axis in range(2):
-            jacobian[:, axis, axis] = focal[axis] * inv_z
-            jacobian[:, axis, 2] = -focal[axis] * points[:, axis] * inv_z**2
-        jacobian = jacobian.reshape(-1, 3) * sqrt_w[:, None]
-        step, *_ = np.linalg.lstsq(jacobian, -residual * sqrt_w, rcond=None)
-        t = t + step
+            jacobian[:, :, axis, axis] = focal[axis] * inv_z
+            jacobian[:, :, axis, 2] = -focal[axis] * points[..., axis] * inv_z**2
+        residual = np.where(weights[..., None] > 0, residual, 0.0)
+        wb = np.broadcast_to(w, residual.shape)
+        step = _solve_3x3(np.einsum("fja,fjak,fjal->fkl", wb, jacobian, jacobian),
+                          -np.einsum("fja,fjak,fja->fk", wb, jacobian, residual))
+        t = np.where(active[:, None], t + step, t)
     return t
 
 
 def _pixel_residuals(t: np.ndarray, joints: np.ndarray, pixels: np.ndarray, focal: np.ndarray,
                      centre: np.ndarray) -> np.ndarray:
-    points = joints + t
+    """(F, J) pixel distance between each joint's projection (root at `t`, (F, 3)) and its keypoint."""
+    points = joints + t[:, None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
-        projected = focal * points[:, :2] / points[:, 2:3] + centre
-    return np.linalg.norm(projected - pixels, axis=1)
+        projected = focal * points[..., :2] / points[..., 2:3] + centre
+    return np.linalg.norm(projected - pixels, axis=-1)
 
 
-def _solve_frame(joints: np.ndarray, pixels: np.ndarray, weights: np.ndarray, focal: np.ndarray,
-                 centre: np.ndarray) -> np.ndarray:
-    """Least squares, then ROBUST_STEPS re-solves with Cauchy weights `1 / (1 + (r / s)^2)` (r: pixel residual,
-    s: ROBUST_SCALE x the 2D body size) so a few wild keypoints do not pull the root."""
+def _solve_frames(joints: np.ndarray, pixels: np.ndarray, weights: np.ndarray, focal: np.ndarray,
+                  centre: np.ndarray) -> np.ndarray:
+    """(F, 3): least squares, then ROBUST_STEPS re-solves with Cauchy weights `1 / (1 + (r / s)^2)` (r: pixel
+    residual, s: ROBUST_SCALE x the 2D body size) so a few wild keypoints do not pull the root. Joints of weight
+    0 take no part (their values must be finite)."""
     t = _least_squares(joints, pixels, weights, focal, centre)
-    scale = ROBUST_SCALE * float(np.linalg.norm(np.ptp(pixels, axis=0)))  # pixels: a fraction of the body's size
+    used = weights > 0
+    low = np.where(used[..., None], pixels, np.inf).min(axis=1)
+    high = np.where(used[..., None], pixels, -np.inf).max(axis=1)
+    scale = ROBUST_SCALE * np.linalg.norm(high - low, axis=1)  # pixels: a fraction of the body's size
+    active = scale > 0
     for _ in range(ROBUST_STEPS):
         residual = _pixel_residuals(t, joints, pixels, focal, centre)
-        if not np.all(np.isfinite(residual)) or scale <= 0:
+        active &= np.all(np.isfinite(residual) | ~used, axis=1)
+        if not active.any():
             break
-        t = _least_squares(joints, pixels, weights / (1.0 + (residual / scale) ** 2), focal, centre)
+        residual = np.where(used, residual, 0.0)
+        robust = weights / (1.0 + (residual / np.where(active, scale, 1.0)[:, None]) ** 2)
+        t = np.where(active[:, None], _least_squares(joints, pixels, robust, focal, centre), t)
     return t
 
 
@@ -117,16 +139,19 @@ def estimate_root_trajectory(
     weights_all = np.ones(keypoints_2d.shape[:2]) if confidence is None else np.asarray(confidence, np.float64)
     frames = len(joints_rel)
     out = np.full((frames, 3), np.nan)
-    for i in range(frames):
-        valid = np.isfinite(keypoints_2d[i]).all(axis=1) & np.isfinite(joints_rel[i]).all(axis=1)
-        valid &= weights_all[i] > 0
-        if valid.sum() < MIN_JOINTS:
-            continue
-        joints, pixels, weights = joints_rel[i, valid], keypoints_2d[i, valid], weights_all[i, valid]
-        t = _solve_frame(joints, pixels, weights, focal, centre)
-        if not np.all(np.isfinite(t)) or np.any(joints[:, 2] + t[2] <= 0.05):
-            t = _weak_perspective(joints, pixels, weights, float(focal.mean()), centre)
-        out[i] = t
+    valid = np.isfinite(keypoints_2d).all(axis=2) & np.isfinite(joints_rel).all(axis=2) & (weights_all > 0)
+    solvable = np.flatnonzero(valid.sum(axis=1) >= MIN_JOINTS)
+    if len(solvable):
+        used = valid[solvable]
+        joints = np.where(used[..., None], joints_rel[solvable], 0.0)
+        pixels = np.where(used[..., None], keypoints_2d[solvable], 0.0)
+        weights = np.where(used, weights_all[solvable], 0.0)
+        t = _solve_frames(joints, pixels, weights, focal, centre)
+        behind = np.any((joints[..., 2] + t[:, 2:3] <= 0.05) & used, axis=1)
+        for n in np.flatnonzero(behind | ~np.isfinite(t).all(axis=1)):
+            keep = used[n]
+            t[n] = _weak_perspective(joints[n, keep], pixels[n, keep], weights[n, keep], float(focal.mean()), centre)
+        out[solvable] = t
     known = np.isfinite(out).all(axis=1)
     if not known.any():
         raise InputError("root trajectory: no frame has 3 or more visible joints")

@@ -45,28 +45,28 @@ def frame_from_axes(primary: np.ndarray, secondary: np.ndarray) -> np.ndarray:
 
 
 def matrix_to_euler(matrices: np.ndarray, order: str = "ZXY") -> np.ndarray:
-    """`(T, 3, 3)` rotations -> `(T, 3)` degrees in channel `order`, continuous over time.
+    """`(T, ..., 3, 3)` rotations -> `(T, ..., 3)` degrees in channel `order`, continuous over time (axis 0;
+    the other leading axes, e.g. joints, are independent curves).
 
     Each frame picks, of the two equivalent Euler triplets (and their 360-degree shifts), the one closest
     to the previous frame, so curves show no 180/360-degree jumps.
     """
     if order not in EULER_ORDERS:
         raise ValueError(f"unknown Euler order {order!r}; use one of {', '.join(EULER_ORDERS)}")
+    matrices = np.asarray(matrices)
+    shape = matrices.shape[:-2] + (3,)
     angles = Rotation.from_matrix(matrices.reshape(-1, 3, 3)).as_euler(order, degrees=True)
+    angles = angles.reshape(len(matrices), int(np.prod(matrices.shape[1:-2])), 3)
     # The other triplet of the same rotation: first+180, 180-middle, last+180 (for Tait-Bryan orders).
-    alternate = np.stack([angles[:, 0] + 180.0, 180.0 - angles[:, 1], angles[:, 2] + 180.0], axis=1)
+    alternate = np.stack([angles[..., 0] + 180.0, 180.0 - angles[..., 1], angles[..., 2] + 180.0], axis=-1)
     out = np.empty_like(angles)
-    previous = angles[0]
-    for i in range(len(angles)):
-        best, best_cost = None, np.inf
-        for candidate in (angles[i], alternate[i]):
-            shifted = candidate - 360.0 * np.round((candidate - previous) / 360.0)
-            cost = np.sum((shifted - previous) ** 2)
-            if cost < best_cost:
-                best, best_cost = shifted, cost
-        out[i] = best
-        previous = best
+    previous = angles[0] if len(angles) else angles
+    for i in range(len(angles)):  # one step per frame for every curve at once
+        first = angles[i] - 360.0 * np.round((angles[i] - previous) / 360.0)
+        second = alternate[i] - 360.0 * np.round((alternate[i] - previous) / 360.0)
+        take_second = np.sum((second - previous) ** 2, axis=-1) < np.sum((first - previous) ** 2, axis=-1)
+        previous = out[i] = np.where(take_second[:, None], second, first)
     if len(out):  # start close to zero: shift the whole curve by multiples of 360 degrees
         out -= 360.0 * np.round(out[0] / 360.0)
-    return out
+    return out.reshape(shape)
 

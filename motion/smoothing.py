@@ -10,7 +10,6 @@ import dataclasses
 import math
 
 import numpy as np
-from scipy.signal import butter, savgol_filter, sosfiltfilt
 
 from pstmo.errors import InputError
 
@@ -109,8 +108,29 @@ def savgol(values: np.ndarray, fps: float, window_s: float = 0.3, polyorder: int
     if window <= polyorder:
         return values.copy()
     filled, missing = _fill_nan(values)
-    out = savgol_filter(filled, window, polyorder, axis=0, mode="interp")
-    return np.where(missing, np.nan, out)
+    return np.where(missing, np.nan, savgol_filter(filled, window, polyorder))
+
+
+def savgol_filter(values: np.ndarray, window: int, polyorder: int) -> np.ndarray:
+    """`scipy.signal.savgol_filter(values, window, polyorder, axis=0, mode="interp")` in numpy (equal to float64
+    rounding; importing scipy.signal takes over a second): each frame becomes the value at its centre of the
+    degree-`polyorder` polynomial fitted by least squares to the odd `window` frames around it; the first and
+    last `window // 2` frames take the polynomial fitted to the first / last `window` frames instead.
+    values: (T, ...) with T >= window > polyorder."""
+    values = np.asarray(values, dtype=np.float64)
+    half = window // 2
+    offsets = np.arange(-half, half + 1, dtype=np.float64)
+    # least-squares weights of the centre value: row 0 of the pseudo-inverse of the window's Vandermonde matrix
+    weights = np.linalg.pinv(offsets[:, None] ** np.arange(polyorder + 1))[0]
+    flat = values.reshape(len(values), -1)
+    out = np.empty_like(flat)
+    frames = len(flat)
+    out[half:frames - half] = sum(weights[k] * flat[k:frames - window + 1 + k] for k in range(window))
+    positions = np.arange(window, dtype=np.float64)
+    for start, first, stop in ((0, 0, half), (frames - window, frames - half, frames)):
+        fitted = np.polynomial.polynomial.polyfit(positions, flat[start:start + window], polyorder)  # (p + 1, D)
+        out[first:stop] = np.polynomial.polynomial.polyval(np.arange(first - start, stop - start), fitted).T
+    return out.reshape(values.shape)
 
 
 def butterworth(values: np.ndarray, fps: float, cutoff_hz: float = 6.0, order: int = 4) -> np.ndarray:
@@ -118,6 +138,8 @@ def butterworth(values: np.ndarray, fps: float, cutoff_hz: float = 6.0, order: i
     values = np.asarray(values, dtype=np.float64)
     if cutoff_hz >= fps / 2:
         raise InputError(f"Butterworth cutoff {cutoff_hz} Hz must be below half the frame rate ({fps / 2} Hz)")
+    from scipy.signal import butter, sosfiltfilt  # here: importing scipy.signal takes ~1.2 s
+
     sos = butter(int(order), cutoff_hz, btype="low", fs=fps, output="sos")
     padlen = 3 * (2 * len(sos) + 1)
     if len(values) <= padlen:

@@ -346,7 +346,9 @@ class LiveSession:
         two_d = _Handoff(4, False, self._stop)
         updates = _Handoff(8, False, self._stop)
         lifted: list[int] = []  # shared: the lift job says whom it lifts, the 2D job keeps them in focus
-        import motion  # noqa: F401 - scipy.signal (~1.5 s): imported here, not by a job while frames arrive
+        import motion
+
+        motion.preload()  # scipy.spatial (~1 s): imported here, not by a job while frames arrive
 
         self.detector.reset()
         warm = self.lifter.stream(self.frames.image_size, flip=self.flip)  # the first push is slow

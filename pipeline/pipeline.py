@@ -15,6 +15,7 @@ Long work takes `progress(stage, done, total)` and a `threading.Event` to cancel
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -46,6 +47,8 @@ ProgressCallback = Callable[[str, int, "int | None"], None]
 
 MIN_PERSON_FRAMES = 5
 """A track seen in fewer frames is counted as detector noise, not a person, in the summary."""
+LOAD_SWITCH_INTERVAL_S = 0.001
+"""Python's thread switch interval while the lifter loads in the background (see `load_lifter_in_background`)."""
 HELD_GAP = 8
 """Drawn tracks of people other than the lifted one bridge this many frames between measurements."""
 
@@ -209,18 +212,29 @@ class Pipeline:
     def load_lifter_in_background(self, live: bool = False) -> None:
         """Starts loading the lifter in a thread (torch and scipy imports + checkpoint) so it overlaps other work; a
         missing checkpoint is still reported at once. `lifter()` waits for it. Nothing to do when the lifter
-        was given or loaded already."""
+        was given or loaded already.
+
+        Imports hold Python's GIL almost throughout, and a thread that let it go (the detector, inside every
+        model run and OpenCV call) waits up to the interpreter's switch interval (5 ms) to get it back, several
+        times a frame: while the thread loads, the interval is `LOAD_SWITCH_INTERVAL_S` (measured: a landmark
+        run beside the imports took 62-70 ms instead of 77-87 ms on the loaded 2-core VM; 23-30 ms alone)."""
         if (self._live_lifter if live else self._lifter) is not None:
             return
         self._check_checkpoint(live)
         if self._loading is None:
             def load() -> None:
+                interval = sys.getswitchinterval()
+                sys.setswitchinterval(min(interval, LOAD_SWITCH_INTERVAL_S))
                 try:
-                    import motion  # noqa: F401 - scipy.signal takes ~1.5 s to import: overlap it too
+                    import motion
+
+                    motion.preload()  # scipy.spatial takes ~1 s to import: overlap it too
 
                     self.lifter(live=live)
                 except BaseException as error:  # noqa: BLE001 - raised again by lifter()
                     self._load_error = error
+                finally:
+                    sys.setswitchinterval(interval)
 
             self._loading = threading.Thread(target=load, name="lifter-load", daemon=True)
             self._loading.start()
@@ -526,8 +540,10 @@ def import_runtimes(detector: str = "mediapipe") -> None:
     """Imports torch and the detector's runtime now. Importing a big extension module holds Python's GIL for up
     to a second (torch), which would freeze a GUI thread if it happened in a worker while the GUI draws: the
     app calls this at startup, before its window shows."""
-    import motion  # noqa: F401 - scipy.signal
+    import motion
     import pstmo.lifter  # noqa: F401 - torch
+
+    motion.preload()  # scipy.spatial
 
     if detector == "mediapipe":
         try:

@@ -89,7 +89,8 @@ def write_record(path: Path, header: dict[str, Any], arrays: dict[str, np.ndarra
                 into["track"][field_name[len("track_"):]] = values.tolist()
             else:
                 into[field_name] = array.tolist()
-        write_atomically(path, lambda file: json.dump(record, file))
+        text = json.dumps(record)  # one shot: the C encoder (json.dump encodes in Python, ~10x slower)
+        write_atomically(path, lambda file: file.write(text))
     else:
         payload = {name: np.asarray(array) for name, array in arrays.items()}
         payload["header"] = np.array(json.dumps(header))

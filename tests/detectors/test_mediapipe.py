@@ -84,3 +84,27 @@ def test_a_person_who_walks_out_of_the_frame_and_back_keeps_their_id(shared_dir)
     seen = set(people[0].frames)
     assert min(seen) <= 2 and max(seen) == 299
     assert not seen & set(range(130, 180))  # really gone meanwhile
+
+
+def test_detector_passes_beside_the_focused_landmarks_find_the_same_people_as_one_after_the_other(shared_dir):
+    """parallel=True (default) runs the detector pass and the other people's landmarks in a second thread."""
+    results = []
+    for parallel in (False, True):
+        with create_detector("mediapipe", parallel=parallel) as detector, \
+                VideoFileSource(shared_dir / "media" / "sports2d_demo.mp4") as source:
+            people = []
+            for frame in source:
+                if frame.index >= 60:
+                    break
+                found = detector.detect(frame.image)
+                detector.set_focus([found[0].box] if found else [])  # one person in focus, the other not
+                people.append([(p.keypoints, p.held) for p in found])
+            results.append((people, dict(detector.runs)))
+    (serial, serial_runs), (parallel, parallel_runs) = results
+    assert serial_runs == parallel_runs and serial_runs["detector"] >= 6
+    assert sum(len(frame) == 2 for frame in serial) >= 10  # both people in view
+    assert any(held for frame in serial for _, held in frame)  # the unfocused person was held between passes
+    for one, other in zip(serial, parallel, strict=True):
+        assert [held for _, held in one] == [held for _, held in other]
+        for (a, _), (b, _) in zip(one, other, strict=True):
+            np.testing.assert_array_equal(a, b)

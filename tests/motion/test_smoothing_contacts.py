@@ -62,6 +62,17 @@ def test_streaming_one_euro_filter_matches_the_offline_one_and_passes_nan_throug
     assert np.isnan(out[4]).all() and np.isfinite(np.delete(out, 4, axis=0)).all()
 
 
+@pytest.mark.parametrize("frames,window,polyorder", [(600, 15, 4), (16, 15, 4), (15, 15, 4), (100, 5, 2), (300, 31, 3)])
+def test_our_savitzky_golay_filter_equals_scipys_with_interpolated_edges(frames, window, polyorder):
+    from scipy.signal import savgol_filter as scipy_savgol
+
+    from motion.smoothing import savgol_filter
+
+    walk = np.cumsum(np.random.default_rng(frames).normal(size=(frames, 17, 3)), axis=0) * 0.01 + 1.0
+    expected = scipy_savgol(walk, window, polyorder, axis=0, mode="interp")
+    np.testing.assert_allclose(savgol_filter(walk, window, polyorder), expected, rtol=0, atol=1e-12)
+
+
 def test_unknown_smoothing_method_or_parameter_is_an_input_error():
     motion = Motion(np.zeros((30, 17, 3)), fps=30.0)
     with pytest.raises(InputError, match="unknown smoothing"):

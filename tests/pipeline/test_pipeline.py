@@ -168,3 +168,24 @@ def test_an_offline_session_processes_every_frame(causal_checkpoint):
     settings = PipelineSettings(checkpoint=str(causal_checkpoint), device="cpu", flip=False)
     session = Pipeline(settings, detector=SlowDetector(0.01)).live(FakeSource(frames(30), fps=50))
     assert len(list(session)) == 30 and session.stats.dropped == 0
+
+
+def test_the_thread_switch_interval_is_short_while_the_lifter_loads_and_restored_after(centred_checkpoint):
+    import sys
+
+    from pipeline.pipeline import LOAD_SWITCH_INTERVAL_S
+
+    before = sys.getswitchinterval()
+    seen = []
+    pipeline = Pipeline(PipelineSettings(checkpoint=str(centred_checkpoint)))
+    original = pipeline.lifter
+
+    def lifter(live=False):
+        seen.append(sys.getswitchinterval())
+        return original(live=live)
+
+    pipeline.lifter = lifter  # the loader thread calls it
+    pipeline.load_lifter_in_background()
+    pipeline._loading.join()
+    assert seen == [pytest.approx(min(before, LOAD_SWITCH_INTERVAL_S))]
+    assert sys.getswitchinterval() == before
