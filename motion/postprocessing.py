@@ -42,31 +42,20 @@ def postprocess(
     joints_rel: np.ndarray,
     track: Track2D | None,
     *,
-    smoothing: str | dict[str, Any] | None = DEFAULT_SMOOTHING,
-    world: bool = True,
-    root_trajectory: bool = True,
-    foot_lock: bool = False,
-    constant_bones: bool = False,
-    up: str = "y",
-    focal_length_px: float | None = None,
-    fps: float | None = None,
     metadata: dict[str, Any] | None = None,
     measured: np.ndarray | None = None,
+    **options: Any,
 ) -> Motion:
     """Lifter output -> Motion, in this order: constant bone lengths (optional) -> smoothing -> root trajectory
     from the 2D track (smoothed the same way) -> world frame (floor at the feet) -> foot contacts -> foot lock.
 
     joints_rel: (T, 17, 3) metres, root-relative, camera frame. track: the 2D track the lifter saw (gives fps,
     image size, confidences and the keypoints for the root trajectory); None -> no trajectory, `fps` required.
-    smoothing: None/"none", a method name ("one_euro", "savgol", "butterworth") or {"method": ..., **params}.
-    focal_length_px: None -> guessed from the image size (`guess_focal_length`).
     measured: (T,) bool, the frames whose feet may place the floor (None: all; the pipeline leaves out the
-    frames where the person was not detected).
+    frames where the person was not detected). options: `smoothing`, `world`, `root_trajectory`, `foot_lock`,
+    `constant_bones`, `up`, `focal_length_px`, `fps`, as for `postprocess_people` (one person: one scene).
     """
-    return postprocess_people([(joints_rel, track)], smoothing=smoothing, world=world,
-                              root_trajectory=root_trajectory, foot_lock=foot_lock, constant_bones=constant_bones,
-                              up=up, focal_length_px=focal_length_px, fps=fps, metadata=[metadata],
-                              measured=[measured])[0]
+    return postprocess_people([(joints_rel, track)], metadata=[metadata], measured=[measured], **options)[0]
 
 
 def postprocess_people(
@@ -85,6 +74,9 @@ def postprocess_people(
     scale: str = "height_prior",
 ) -> list[Motion]:
     """Everyone seen by one camera -> one Motion each, placed in one world frame.
+
+    smoothing: None/"none", a method name ("one_euro", "savgol", "butterworth") or {"method": ..., **params}.
+    focal_length_px: None -> guessed from the image size (`guess_focal_length`). fps: needed when a track is None.
 
     people: [(joints_rel (T_i, 17, 3), its Track2D)] as for `postprocess`; the tracks may cover different frame
     ranges of one video (each person's own). Each person gets their own root trajectory from their 2D (one
