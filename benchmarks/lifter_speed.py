@@ -34,6 +34,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from benchmarks.report import emit, machine_info  # noqa: E402
+from pipeline.settings import MODELS_DIR  # noqa: E402
+from pstmo.checkpoint import load_checkpoint  # noqa: E402
 from pstmo.config import ModelConfig, preset  # noqa: E402
 from pstmo.lifter import Lifter  # noqa: E402
 from pstmo.model import PSTMO  # noqa: E402
@@ -44,15 +46,12 @@ REFERENCE_FPS = {"pstmo-s-81": 170.0, "pstmo-243": 33.0}
 """The authors' code here: frames/s at 2 threads, batch 160, no flip, float32 (given, not measured)."""
 REFERENCE_LATENCY_MS = {"pstmo-243": 29.0}
 MODELS = {"pstmo-s-81": ("pstmo-s", 81), "pstmo-243": ("pstmo", 243)}
-MODELS_DIR = Path(__file__).resolve().parents[1] / "assets" / "models"
 SHIPPED = {name: MODELS_DIR / f"{name}.json" for name in ("default", "live")}
 
 
 def make_model(name: str, seed: int = 0) -> tuple[PSTMO, ModelConfig]:
     """A paper-sized model with random weights, or a shipped lifter (`default`, `live`) with its own weights."""
     if name in SHIPPED:
-        from pstmo.checkpoint import load_checkpoint
-
         loaded = load_checkpoint(SHIPPED[name], device="cpu")
         return loaded.model.float().eval(), loaded.config
     torch.manual_seed(seed)

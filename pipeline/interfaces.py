@@ -66,6 +66,10 @@ class Lifter(Protocol):
              flip: bool = True, batch_size: int | None = None, progress: Callable[..., Any] | None = None,
              cancel: threading.Event | None = None, frames: np.ndarray | None = None) -> np.ndarray: ...
 
+    def lift_sequences(self, sequences: list[np.ndarray], image_size: tuple[float, float], flip: bool = True,
+                       batch_size: int | None = None, progress: Callable[..., Any] | None = None,
+                       cancel: threading.Event | None = None) -> list[np.ndarray]: ...
+
     def stream(self, image_size: tuple[float, float], flip: bool = True) -> LiftStream: ...
 
     def push_streams(self, streams: list[LiftStream], keypoints: list[np.ndarray]

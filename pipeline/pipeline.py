@@ -385,10 +385,9 @@ class Pipeline:
 
     def lift_people(self, tracks: list[Track2D], *, progress: ProgressCallback | None = None,
                     cancel: threading.Event | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
-        """`lift` for several people of one video in one lifter call: their held keypoints one after the other,
-        each person's first frame repeated before them and their last frame after them (`receptive_field` - 1
-        times), so every window sees exactly the edge padding a call of its own gives; only their own frames are
-        estimated (`frames=`). Returns [(joints (T_i, 17, 3), missing (T_i,))] in the order of `tracks`."""
+        """`lift` for several people of one video in one lifter call (`Lifter.lift_sequences`: each person's
+        windows see the edge padding a call of their own gives). Returns [(joints (T_i, 17, 3), missing (T_i,))]
+        in the order of `tracks`."""
         if len(tracks) == 1:
             return [self.lift(tracks[0], progress=progress, cancel=cancel)]
         held = []
@@ -398,28 +397,21 @@ class Pipeline:
             except ValueError:
                 raise InputError(f"{track.source or 'video'}: person #{track.person_id} never detected") from None
         lifter = self.lifter()
-        pad = max(int(lifter.receptive_field) - 1, 0)
-        pieces, targets, start = [], [], 0
-        for n, (filled, _) in enumerate(held):
-            before = np.repeat(filled[:1], pad if n > 0 else 0, axis=0)
-            after = np.repeat(filled[-1:], pad if n < len(held) - 1 else 0, axis=0)
-            targets.append(start + len(before) + np.arange(len(filled)))
-            pieces += [before, filled, after]
-            start += len(before) + len(filled) + len(after)
         threads = torch_threads(self.settings.torch_threads)
         try:
-            joints = lifter.lift(np.concatenate(pieces), tracks[0].image_size, flip=self.settings.flip,
-                                 frames=np.concatenate(targets), progress=_stage_progress(progress, "lift"),
-                                 cancel=cancel)
+            joints = lifter.lift_sequences([filled for filled, _ in held], tracks[0].image_size,
+                                           flip=self.settings.flip, progress=_stage_progress(progress, "lift"),
+                                           cancel=cancel)
         finally:
             torch_threads(threads)
         _check_cancel(cancel)
-        joints = np.asarray(joints, dtype=np.float32)
-        total = sum(len(t) for t in tracks)
-        if joints.shape != (total, NUM_JOINTS, 3):
-            raise RuntimeError(f"lifter returned shape {joints.shape}, expected {(total, NUM_JOINTS, 3)}")
-        ends = np.cumsum([len(t) for t in tracks])[:-1]
-        return [(part, missing) for part, (_, missing) in zip(np.split(joints, ends), held, strict=True)]
+        out = []
+        for part, (filled, missing) in zip(joints, held, strict=True):
+            part = np.asarray(part, dtype=np.float32)
+            if part.shape != (len(filled), NUM_JOINTS, 3):
+                raise RuntimeError(f"lifter returned shape {part.shape}, expected {(len(filled), NUM_JOINTS, 3)}")
+            out.append((part, missing))
+        return out
 
     def postprocess(self, joints: np.ndarray, track: Track2D, missing: np.ndarray | None = None) -> Motion:
         """(T, 17, 3) camera-frame joints -> `Motion` (world frame, root trajectory, smoothing)."""

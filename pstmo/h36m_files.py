@@ -10,7 +10,7 @@ benchmarks all read the release through here.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,16 +76,23 @@ def _subjects(path: Path, data: dict, subjects: Iterable[str] | None) -> list[st
     return wanted
 
 
+def _subject_actions(path: Path, key: str, subjects: Iterable[str] | None, kind: str
+                     ) -> Iterator[tuple[str, dict]]:
+    """(subject, its dict action -> value) of the archive's `key` dict, for the chosen subjects, checked."""
+    data, _ = read_dict_archive(path, key)
+    for subject in _subjects(path, data, subjects):
+        actions = data[subject]
+        if not isinstance(actions, dict):
+            raise InputError(f"{path}: {key}/{subject} must be a dict action -> {kind}")
+        yield subject, actions
+
+
 def load_shared_3d(path: str | os.PathLike, subjects: Iterable[str] | None = None,
                    dtype: Any = np.float32) -> dict[str, dict[str, np.ndarray]]:
     """The shared 3D file as subject -> action -> (N, 17, 3) metres (world frame, 50 fps) of `dtype`."""
     path = Path(path)
-    data, _ = read_dict_archive(path, "positions_3d")
     out: dict[str, dict[str, np.ndarray]] = {}
-    for subject in _subjects(path, data, subjects):
-        actions = data[subject]
-        if not isinstance(actions, dict):
-            raise InputError(f"{path}: positions_3d/{subject} must be a dict action -> array")
+    for subject, actions in _subject_actions(path, "positions_3d", subjects, "array"):
         out[subject] = {}
         for action, array in actions.items():
             if not isinstance(array, np.ndarray) or array.ndim != 3 or array.shape[1:] != (17, 3):
@@ -99,12 +106,8 @@ def load_shared_sh_2d(path: str | os.PathLike, subjects: Iterable[str] | None = 
     """The shared Stacked Hourglass file as subject -> action -> 4 (N, 16, 2) pixel arrays (MPII-16 order);
     a missing view is an empty (0, 16, 2) array."""
     path = Path(path)
-    data, _ = read_dict_archive(path, "positions_2d")
     out: dict[str, dict[str, list[np.ndarray]]] = {}
-    for subject in _subjects(path, data, subjects):
-        actions = data[subject]
-        if not isinstance(actions, dict):
-            raise InputError(f"{path}: positions_2d/{subject} must be a dict action -> list of arrays")
+    for subject, actions in _subject_actions(path, "positions_2d", subjects, "list of arrays"):
         out[subject] = {}
         for action, views in actions.items():
             if not isinstance(views, (list, tuple)) or not all(

@@ -247,6 +247,32 @@ class Lifter:
                         progress(last, total)
         return out
 
+    def lift_sequences(
+        self,
+        sequences: list[np.ndarray],
+        image_size: tuple[float, float],
+        flip: bool = True,
+        batch_size: int | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[np.ndarray]:
+        """`[lift(k, ...) for k in sequences]` (several people of one video) in one call: the sequences one after
+        the other, each one's first frame repeated before it and its last frame after it (`receptive_field` - 1
+        times), so every window sees exactly the edge padding a call of its own gives; only their own frames
+        are estimated. Returns one (T_i, 17, 3) array per sequence, in order."""
+        pad = max(int(self.receptive_field) - 1, 0)
+        pieces, targets, start = [], [], 0
+        for n, points in enumerate(sequences):
+            points = _check_keypoints(points)
+            before = np.repeat(points[:1], pad if n > 0 else 0, axis=0)
+            after = np.repeat(points[-1:], pad if n < len(sequences) - 1 else 0, axis=0)
+            targets.append(start + len(before) + np.arange(len(points)))
+            pieces += [before, points, after]
+            start += len(before) + len(points) + len(after)
+        joints = self.lift(np.concatenate(pieces), image_size, flip=flip, batch_size=batch_size,
+                           frames=np.concatenate(targets), progress=progress, cancel=cancel)
+        return np.split(joints, np.cumsum([len(t) for t in targets])[:-1])
+
     # ------------------------------------------------------------------------------------------ live
 
     def stream(self, image_size: tuple[float, float], flip: bool = True) -> LiftStream:

@@ -20,5 +20,14 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def h36m_dir(shared_dir: Path) -> Path:
+    """`../shared/data/h36m`; tests that need it skip when the Human3.6M files are absent."""
+    path = shared_dir / "data" / "h36m"
+    if not (path / "data_3d_h36m_int16.npz").is_file():
+        pytest.skip(f"Human3.6M not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT

@@ -69,6 +69,17 @@ def test_lifting_chosen_frames_gives_exactly_those_frames_of_the_whole_track(cau
     np.testing.assert_allclose(lifter.lift(track, IMAGE_SIZE, frames=chosen, batch_size=1), whole[chosen], atol=1e-6)
 
 
+@pytest.mark.parametrize("causal", [False, True])
+def test_several_sequences_lifted_in_one_call_equal_a_call_each(causal):
+    model, config = tiny_model(causal=causal)
+    lifter = Lifter(model, config, device="cpu")
+    tracks = [random_track(frames, seed=frames) for frames in (30, 1, 12)]
+    together = lifter.lift_sequences(tracks, IMAGE_SIZE)
+    assert [len(poses) for poses in together] == [30, 1, 12]
+    for track, poses in zip(tracks, together, strict=True):
+        np.testing.assert_allclose(poses, lifter.lift(track, IMAGE_SIZE), atol=1e-5)
+
+
 def test_frames_outside_the_track_are_refused(centred):
     with pytest.raises(InputError, match="frames"):
         centred.lift(random_track(5), IMAGE_SIZE, frames=np.array([5]))

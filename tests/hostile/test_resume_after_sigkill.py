@@ -21,14 +21,6 @@ REPO = Path(__file__).resolve().parents[2]
 EPOCHS = 4
 
 
-@pytest.fixture(scope="module")
-def h36m_dir(shared_dir: Path) -> Path:
-    path = shared_dir / "data" / "h36m"
-    if not (path / "data_3d_h36m_int16.npz").is_file():
-        pytest.skip(f"Human3.6M not found at {path}")
-    return path
-
-
 def _command(h36m_dir: Path, out: Path, *extra: str) -> list[str]:
     return [sys.executable, str(REPO / "main.py"), "train", "finetune", "--config", str(REPO / "configs" / "tiny.yaml"),
             f"data_dir={h36m_dir}", "pretrained=null", "tensorboard=false", f"epochs={EPOCHS}", "batch_size=16",

@@ -185,10 +185,8 @@ def test_the_shared_int16_units_are_undone_in_one_place():
     assert metres(np.zeros(2, np.int16), np.float64).dtype == np.float64
 
 
-def test_the_shared_h36m_files_load_through_the_safe_reader_as_numpy_would(shared_dir: Path):
-    folder = shared_dir / "data" / "h36m"
-    if not (folder / "data_3d_h36m_int16.npz").is_file():
-        pytest.skip("Human3.6M not in ../shared")
+def test_the_shared_h36m_files_load_through_the_safe_reader_as_numpy_would(h36m_dir: Path):
+    folder = h36m_dir
     poses = load_shared_3d(folder / "data_3d_h36m_int16.npz", ["S9"])
     with np.load(folder / "data_3d_h36m_int16.npz", allow_pickle=True) as raw:
         reference = raw["positions_3d"].item()["S9"]

@@ -146,3 +146,9 @@ class FlatLifter:
         if progress is not None:
             progress(len(out), len(out))
         return out
+
+    def lift_sequences(self, sequences, image_size, flip=True, batch_size=None, progress=None,
+                       cancel=None) -> list[np.ndarray]:
+        """Every sequence in one call (frames are independent here: no padding needed)."""
+        joints = self.lift(np.concatenate(sequences), image_size, progress=progress)
+        return np.split(joints, np.cumsum([len(s) for s in sequences])[:-1])

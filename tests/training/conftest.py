@@ -10,14 +10,6 @@ import torch
 from training.config import TrainConfig, load_config
 
 
-@pytest.fixture(scope="session")
-def h36m_dir(shared_dir: Path) -> Path:
-    path = shared_dir / "data" / "h36m"
-    if not (path / "data_3d_h36m_int16.npz").is_file():
-        pytest.skip(f"Human3.6M not found at {path}")
-    return path
-
-
 @pytest.fixture(autouse=True)
 def _one_thread():
     """Keep each test to one thread: the CI machine has two shared cores."""
