@@ -287,8 +287,9 @@ class LiveSession:
             others: list[int] = []
             if self.person == EVERYONE:
                 last_seen.update({pid: item.frame.index for pid in people})
-                others = sorted(pid for pid, at in last_seen.items()
-                                if pid != follow and item.frame.index - at <= keep_frames)
+                for gone in [pid for pid, at in last_seen.items() if item.frame.index - at > keep_frames]:
+                    del last_seen[gone]  # unseen too long: forgotten, so the dict stays the size of the scene
+                others = sorted(pid for pid in last_seen if pid != follow)
             lifted[:] = ([follow] if follow is not None else []) + others
             for gone in [pid for pid in lifts if pid not in lifted]:
                 del lifts[gone]
