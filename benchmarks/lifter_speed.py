@@ -153,10 +153,11 @@ def bench_model(name: str, args: argparse.Namespace, rows: list[dict], checks: d
                         checks[key + "/max_abs_diff_vs_straightforward_m"] = float(np.abs(poses - reference).max())
                         checks[key + "/mean_joint_distance_vs_straightforward_mm"] = float(
                             1000 * np.linalg.norm(poses - reference, axis=-1).mean())
-            wall_ms, cpu_ms = stream_latency_ms(lifter, track, flip=False, pushes=args.pushes)
-            rows.append({**base, "path": "stream.push latency", "dtype": str(dtype).removeprefix("torch."),
-                         "flip": False, "batch": 1, "latency_ms": wall_ms, "latency_cpu_ms": cpu_ms})
-            log(f"{rows[-1]}")
+            for flip in (False, True):
+                wall_ms, cpu_ms = stream_latency_ms(lifter, track, flip=flip, pushes=args.pushes)
+                rows.append({**base, "path": "stream.push latency", "dtype": str(dtype).removeprefix("torch."),
+                             "flip": flip, "batch": 1, "latency_ms": wall_ms, "latency_cpu_ms": cpu_ms})
+                log(f"{rows[-1]}")
         checks[f"{name}/output_rms_m"] = float(np.sqrt(np.mean(reference**2)))
     if torch.cuda.is_available():
         for dtype in (torch.float32, torch.bfloat16, torch.float16):
