@@ -47,6 +47,7 @@ from training.run_log import ProgressCallback, RunLog
 from training.run_state import load_latest, restore_optimizer, restore_rng, save_epoch, write_json_atomic
 from training.sequences import PoseSequence
 from training.tensor_dataset import WindowDataset
+from training.warm_start import widen_window
 
 STAGE_NAMES = {1: "pretrain", 2: "finetune"}
 
@@ -95,20 +96,28 @@ def _pretrained_path(config: TrainConfig, out: str | Path | None) -> Path | None
 def build_model(config: TrainConfig, stage: int, out: str | Path | None = None) -> tuple[nn.Module, list[str]]:
     """A fresh Stage I / Stage II model; Stage II gets the Stage I encoder when `pretrained` is set, or all the
     weights of a Stage II checkpoint of the same sizes when `init` is set (its window may differ: a causal
-    model can start from a centred one, s = 3 from s = 1)."""
+    model can start from a centred one, s = 3 from s = 1, and a longer window from a shorter one through
+    `training.warm_start.widen_window`)."""
     model_config = config.model
     if stage == 1:
         return PSTMOPretrain(model_config), []
     model = PSTMO(model_config)
     if config.init:
         start = load_checkpoint(config.init)
-        sizes = {key: value for key, value in model_config.to_dict().items() if key not in ("causal", "tds")}
-        theirs = {key: value for key, value in start.config.to_dict().items() if key not in ("causal", "tds")}
+        window_keys = ("causal", "tds", "frames", "stride_num")
+        sizes = {key: value for key, value in model_config.to_dict().items() if key not in window_keys}
+        theirs = {key: value for key, value in start.config.to_dict().items() if key not in window_keys}
         if start.stage != 2 or sizes != theirs:
             raise InputError(f"{config.init}: init needs a Stage II checkpoint with the config's sizes "
                              f"({sizes}), this one is stage {start.stage} {theirs}")
-        model.load_state_dict(start.model.state_dict())
-        return model, list(model.state_dict())
+        if start.config.frames == model_config.frames:
+            model.load_state_dict(start.model.state_dict())
+            return model, list(model.state_dict())
+        try:
+            return model, widen_window(start.model, model)
+        except ValueError as exc:
+            raise InputError(f"{config.init}: cannot start a {model_config.frames}-frame window from its "
+                             f"{start.config.frames} frames: {exc}") from exc
     source = _pretrained_path(config, out)
     if source is None:
         return model, []
