@@ -291,7 +291,8 @@ class WebcamDialog(QtWidgets.QDialog):
         return self.record_path.text().strip() or None if self.record.isChecked() else None
 
 
-EXPORT_OPTION_KEYS = ("exports", "world", "root_trajectory", "foot_lock", "constant_bones", "smoothing", "up")
+EXPORT_OPTION_KEYS = ("exports", "world", "root_trajectory", "foot_lock", "constant_bones", "smoothing", "up",
+                      "people_scale")
 """The settings fields the Export dialog edits (and the app remembers between exports)."""
 
 
@@ -331,6 +332,12 @@ class ExportDialog(QtWidgets.QDialog):
             self.up.addItem({"y": "Y up (Blender BVH import, Unity, Maya)", "z": "Z up (Blender scene, Unreal)"}
                             .get(axis, axis), axis)
         self.up.setCurrentIndex(max(self.up.findData(settings.up), 0))
+        self.people_scale = QtWidgets.QComboBox()
+        self.people_scale.addItem("Each an adult's height (the lifter's size)", "height_prior")
+        self.people_scale.addItem("Everyone's feet on one floor (children, very tall or short people)", "floor")
+        self.people_scale.setCurrentIndex(max(self.people_scale.findData(settings.people_scale), 0))
+        self.people_scale.setToolTip("One camera cannot tell a small near person from a big far one: how each "
+                                     "person's size (and so distance) is chosen")
         formats = QtWidgets.QWidget()
         row = QtWidgets.QHBoxLayout(formats)
         row.setContentsMargins(0, 0, 0, 0)
@@ -352,6 +359,8 @@ class ExportDialog(QtWidgets.QDialog):
             form.addRow("", box)
         form.addRow("Smoothing", self.smoothing)
         form.addRow("Up axis", self.up)
+        if people:
+            form.addRow("People's sizes", self.people_scale)
         form.addRow(self.problem)
         self.buttons = _buttons(self)
         form.addRow(self.buttons)
@@ -399,7 +408,7 @@ class ExportDialog(QtWidgets.QDialog):
         return {"exports": self.chosen_formats(), "world": self.world.isChecked(),
                 "root_trajectory": self.root.isChecked(), "foot_lock": self.foot_lock.isChecked(),
                 "constant_bones": self.constant_bones.isChecked(), "smoothing": self.smoothing.currentData(),
-                "up": self.up.currentData()}
+                "up": self.up.currentData(), "people_scale": self.people_scale.currentData()}
 
     def settings(self) -> PipelineSettings:
         data = self._base.to_dict()

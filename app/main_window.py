@@ -41,7 +41,8 @@ STAGES = {  # progress stage -> (label, start %, share %) of the whole run
     "export": ("Writing files", 99, 1),
 }
 RESULT_FIELDS = ("detector", "detector_options", "checkpoint", "device", "flip", "smoothing", "person",
-                 "max_frames", "max_gap", "world", "root_trajectory", "foot_lock", "constant_bones", "up")
+                 "max_frames", "max_gap", "world", "root_trajectory", "foot_lock", "constant_bones", "up",
+                 "people_scale")
 """Settings whose change alters the result on screen (so the app offers to process the video again)."""
 
 

@@ -10,7 +10,7 @@ import threading
 from motion.exporters import FORMATS
 from motion.smoothing import CHOICES as SMOOTHING_CHOICES
 from pipeline.cli_detect import add_detector_options, detector_options
-from pipeline.settings import PipelineSettings
+from pipeline.settings import PEOPLE_SCALES, PipelineSettings
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +33,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--export", default=",".join(FORMATS),
                         help=f"comma-separated formats among {','.join(FORMATS)} (default: all)")
     add_model_options(parser)
+    parser.add_argument("--people-scale", default="height_prior", choices=PEOPLE_SCALES,
+                        help="with --person all, how each person's size is chosen: height_prior (default: an adult "
+                             "each) or floor (everyone's feet on one floor: children, very tall or short people)")
     parser.add_argument("--max-frames", type=int, default=None, help="process only the first N frames")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON instead of one line")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -73,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     settings = PipelineSettings(detector=args.detector, detector_options=detector_options(args),
                                 checkpoint=args.checkpoint, device=args.device,
                                 flip=not args.no_flip, smoothing=args.smoothing, person=args.person,
-                                exports=args.export, max_frames=args.max_frames)
+                                exports=args.export, max_frames=args.max_frames, people_scale=args.people_scale)
     progress = TqdmProgress(enabled=not args.quiet)
     cancel = threading.Event()
     try:

@@ -438,7 +438,8 @@ class Pipeline:
         return postprocess_people([(joints, track) for joints, track, _ in people],
                                   smoothing=None if s.smoothing == "none" else s.smoothing, world=s.world,
                                   root_trajectory=s.root_trajectory, foot_lock=s.foot_lock,
-                                  constant_bones=s.constant_bones, up=s.up, metadata=infos, measured=measured)
+                                  constant_bones=s.constant_bones, up=s.up, metadata=infos, measured=measured,
+                                  scale=s.people_scale)
 
     def write_outputs(self, result: PipelineResult, out_dir: str | Path,
                       progress: ProgressCallback | None = None, result_file: bool = True,

@@ -9,6 +9,7 @@ from typing import Any
 
 from detectors.tracker import parse_person
 from motion.exporters import FORMATS
+from motion.postprocessing import SCALES as PEOPLE_SCALES
 from motion.smoothing import CHOICES as SMOOTHING_CHOICES
 from pstmo.errors import InputError
 
@@ -71,6 +72,9 @@ class PipelineSettings:
     max_gap: longest run of missing frames the tracker interpolates.
     world / root_trajectory / foot_lock / constant_bones / up: options of `motion.postprocess`
         (`up`: "y" or "z", the vertical axis of the world frame).
+    people_scale: how several people's sizes are chosen in one scene (`motion.postprocess_people`'s `scale`):
+        "height_prior" (each the lifter's adult size) or "floor" (everyone's feet on one floor; for scenes with
+        children or people of very different heights, measured in docs/motion.md).
     live_mode: "causal" (low latency) or "centred" (accurate, delayed by half a window) for webcam.
     live_checkpoint: checkpoint used for live mode (None = `checkpoint`).
     torch_threads: torch intra-op threads while lifting (offline and live). 1 is fastest for the shipped small
@@ -93,6 +97,7 @@ class PipelineSettings:
     foot_lock: bool = False
     constant_bones: bool = False
     up: str = "y"
+    people_scale: str = "height_prior"
     live_mode: str = "causal"
     live_checkpoint: str | None = None
     torch_threads: int | None = 1
@@ -105,6 +110,8 @@ class PipelineSettings:
             raise InputError(f"smoothing must be one of {', '.join(SMOOTHING_CHOICES)}, got {self.smoothing!r}")
         if self.up not in UP_AXES:
             raise InputError(f"up axis must be y or z, got {self.up!r}")
+        if self.people_scale not in PEOPLE_SCALES:
+            raise InputError(f"people scale must be one of {', '.join(PEOPLE_SCALES)}, got {self.people_scale!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise InputError(f"device must be auto, cpu or cuda, got {self.device!r}")
         if self.live_mode not in ("causal", "centred"):

@@ -103,6 +103,8 @@ def test_the_export_dialog_offers_the_selected_person_or_everyone(qtbot, tmp_pat
     assert dialog.people() == [3] and dialog.files.text() == "Writes two.person3.bvh"
     dialog.person.setCurrentIndex(dialog.person.findData("all"))
     assert dialog.people() is None and dialog.files.text() == "Writes two.person0.bvh, two.person3.bvh"
+    dialog.people_scale.setCurrentIndex(dialog.people_scale.findData("floor"))
+    assert dialog.settings().people_scale == "floor"
 
 
 def test_the_settings_dialog_offers_everyone_as_target_person(qtbot):

@@ -122,3 +122,18 @@ def test_the_cli_processes_a_real_video_into_exports_that_parse_with_steady_bone
     assert (out / f"{stem}.bvh").read_text().startswith("HIERARCHY")
     with np.load(out / f"{stem}.npz") as npz:
         assert any(array.shape[:2] == (max_frames, 17) for array in npz.values() if array.ndim >= 2)
+
+
+def test_the_people_scale_option_reaches_the_pipeline_settings(monkeypatch, tmp_path):
+    from pipeline.pipeline import Pipeline
+
+    seen = {}
+
+    def fake_process(self, video, out, **_):
+        seen["settings"] = self.settings
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Pipeline, "process", fake_process)
+    assert main.main(["process", "clip.mp4", "--out", str(tmp_path), "--person", "all", "--people-scale", "floor",
+                      "--quiet"]) == 130
+    assert seen["settings"].people_scale == "floor"

@@ -208,3 +208,16 @@ def test_both_people_of_the_real_sports2d_clip_are_lifted_exported_and_placed_as
     depth = np.median(np.concatenate([roots[0][:, 2], roots[1][:, 2]]))
     focal = a.motion.metadata["focal_length_px"]
     assert gap_m == pytest.approx(gap_px * depth / focal, rel=0.35), "sideways distance as the image shows it"
+
+
+def test_the_floor_scale_option_puts_everyones_feet_on_one_floor_and_says_by_how_much():
+    # B is drawn smaller than A but stands on the same image row: with the floor option B's size follows the floor
+    detector = TwoPeopleDetector(b_x=220, b_scale=0.4)
+    prior = everyone(detector, smoothing="none").process(FakeSource(frames(40), fps=25))
+    floor = everyone(TwoPeopleDetector(b_x=220, b_scale=0.4), smoothing="none",
+                     people_scale="floor").process(FakeSource(frames(40), fps=25))
+    assert "floor_scale" not in prior.people[1].motion.metadata
+    factors = [p.motion.metadata.get("floor_scale", 1.0) for p in floor.people]
+    assert any(f != 1.0 for f in factors)
+    feet = [p.motion.joints[:, [3, 6], 1].min() for p in floor.people]
+    assert abs(feet[0] - feet[1]) < 0.05
