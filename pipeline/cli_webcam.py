@@ -1,7 +1,9 @@
 """`python main.py webcam`: live 3D from a webcam (or a video replayed at its frame rate, as if live), headless,
 optionally recorded. Frames that arrive while the pipeline is busy are dropped, never queued; the JSON
 summary at the end counts them (`frames` arrived, `processed`, `dropped`) beside the processed frame rate
-and the latency from frame arrival to 3D pose (median, 95th percentile)."""
+and the latency from frame arrival to 3D pose (median, 95th percentile). With `--out` the session is saved
+as `process` saves a video (`pipeline.live_capture`): a result file and the `--export` formats, one file per
+person with `--person all`, named after the recording (`--record`) or the source."""
 
 from __future__ import annotations
 
@@ -10,13 +12,12 @@ import json
 import sys
 import threading
 
-import numpy as np
-
+from motion.exporters import FORMATS
 from pipeline.cli_detect import detector_options
 from pipeline.cli_process import add_model_options
 from pipeline.settings import PipelineSettings
 from pipeline.sources import short_read_message
-from pstmo.atomic import atomic_path, check_output_folder
+from pstmo.atomic import check_output_folder
 from pstmo.errors import InputError
 
 
@@ -27,7 +28,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", default="causal", choices=("causal", "centred"),
                         help="causal: low latency; centred: accurate, delayed by half a window")
     parser.add_argument("--record", default=None, help="also write the incoming frames to this video file")
-    parser.add_argument("--out", default=None, help="write the live 3D poses (NPZ) into this folder at the end")
+    parser.add_argument("--out", default=None,
+                        help="at the end, save the session into this folder as `process` does: a result file "
+                             "and the --export formats (per person with --person all)")
+    parser.add_argument("--export", default=",".join(FORMATS),
+                        help=f"with --out: comma-separated formats among {','.join(FORMATS)} (default: all)")
     parser.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     parser.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
     add_model_options(parser)
@@ -53,23 +58,29 @@ def open_live_source(spec: str, size: tuple[int, int] | None = None):
 
 
 def run(args: argparse.Namespace) -> int:
+    from detectors.tracker import EVERYONE
+    from pipeline.live_capture import LiveCapture, capture_result
     from pipeline.pipeline import Pipeline
 
     settings = PipelineSettings(detector=args.detector, detector_options=detector_options(args),
                                 checkpoint=args.checkpoint, device=args.device,
                                 flip=not args.no_flip, smoothing=args.smoothing, person=args.person,
-                                live_mode=args.mode, max_frames=args.max_frames)
+                                live_mode=args.mode, max_frames=args.max_frames, exports=args.export)
     if args.out:
         check_output_folder(args.out, create=False)  # before the session, not after it
     source = open_live_source(args.source, _parse_size(args.size))
     cancel = threading.Event()
-    poses: dict[int, np.ndarray] = {}
-    session = Pipeline(settings).live(source, cancel=cancel, duration_s=args.duration, record=args.record,
-                                      realtime=True)
+    pipeline = Pipeline(settings)
+    session = pipeline.live(source, cancel=cancel, duration_s=args.duration, record=args.record, realtime=True)
+    frames = session.frames
+    capture = LiveCapture(name=args.record or frames.name, image_size=frames.image_size, fps=float(frames.fps or 30.0),
+                          everyone=settings.person == EVERYONE) if args.out else None
+    poses = 0
     try:
         for n, update in enumerate(session, start=1):
-            if update.pose is not None and update.pose_frame_index is not None:
-                poses[update.pose_frame_index] = update.pose
+            poses += update.pose is not None
+            if capture is not None:
+                capture.add(update)
             if n % 15 == 0:
                 lat = f"{1000 * update.latency_s:.0f} ms" if update.latency_s is not None else "-"
                 print(f"\rframe {update.frame.index + 1}  {update.fps:5.1f} fps  latency {lat}  "
@@ -79,22 +90,22 @@ def run(args: argparse.Namespace) -> int:
     print(file=sys.stderr)
     stats = session.stats.summary()
     summary = {"frames": stats["frames_in"], "processed": stats["processed"], "dropped": stats["dropped"],
-               "seconds": stats["seconds"], "fps": stats["fps_processed"], "poses": len(poses), "mode": args.mode,
+               "seconds": stats["seconds"], "fps": stats["fps_processed"], "poses": poses, "mode": args.mode,
                "latency_ms_median": stats["latency_ms_median"], "latency_ms_p95": stats["latency_ms_p95"],
                "two_d_ms_median": stats["two_d_ms_median"], "lift_ms_median": stats["lift_ms_median"],
                "record": args.record, "warnings": []}
-    frames = session.frames  # a replayed file that breaks off: the one "read K of N frames" wording
+    # a replayed file that breaks off: the one "read K of N frames" wording
     short_read = short_read_message(frames.name, frames.frames_read, frames.frame_count)
     if frames.truncated and short_read and not cancel.is_set():
         summary["warnings"].append(short_read)
         print(f"warning: {short_read}", file=sys.stderr)
-    if args.out and poses:
-        out = check_output_folder(args.out)
-        order = sorted(poses)
-        path = out / "live_poses.npz"
-        with atomic_path(path, suffix=".npz") as tmp:
-            np.savez(tmp, frame_index=np.array(order), joints=np.stack([poses[i] for i in order]),
-                     fps=float(source.fps or 30.0))
-        summary["poses_file"] = str(path)
+    if capture is not None:
+        if capture.three_d:
+            result = capture_result(pipeline, capture, seconds=stats["seconds"])
+            summary["outputs"] = pipeline.write_outputs(result, args.out)
+            summary["lifted"] = [p.person_id for p in result.people]
+        else:
+            summary["warnings"].append(f"{frames.name}: nobody was lifted, nothing saved to {args.out}")
+            print(f"warning: {summary['warnings'][-1]}", file=sys.stderr)
     print(json.dumps(summary))
     return 0

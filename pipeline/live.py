@@ -52,7 +52,10 @@ class LiveUpdate:
     keypoints_2d: (17, 2) px of the followed person in this frame (None if nobody).
     pose: (17, 3) metres, root-relative camera frame, smoothed; belongs to frame `pose_frame_index`.
     poses: {person_id: (17, 3)} for every lifted person with a pose ready (the followed one; everyone tracked
-    with `person="all"`).
+    with `person="all"`), smoothed like `pose`.
+    pose_frames: {person_id: the source frame index that person's entry of `poses` belongs to}.
+    raw_poses: {person_id: (17, 3)} the lifter's answers behind `poses` before live smoothing (what a capture
+    keeps, `pipeline.live_capture`, so offline smoothing is not applied on top of live smoothing).
     latency_s: seconds from the arrival of frame `pose_frame_index` to its 3D pose being ready.
     delay_frames: frames the lifter waits before answering (0 for a causal model, half a window if centred).
     dropped: frames dropped so far because they arrived while the 2D stage was busy.
@@ -69,6 +72,8 @@ class LiveUpdate:
     delay_frames: int = 0
     dropped: int = 0
     poses: dict[int, np.ndarray] = field(default_factory=dict)
+    pose_frames: dict[int, int] = field(default_factory=dict)
+    raw_poses: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -168,15 +173,16 @@ class _PersonLift:
         self.frames.append((frame.index, frame.time_s, arrived))
         return self.last
 
-    def flush(self) -> list[tuple[int, np.ndarray, float]]:
+    def flush(self) -> list[tuple[int, np.ndarray, float, np.ndarray]]:
         return self.answers(self.stream.flush())
 
-    def answers(self, answers: list[tuple[int, np.ndarray]]) -> list[tuple[int, np.ndarray, float]]:
-        """[(pushed index, pose)] from the stream -> [(source frame index, smoothed pose, arrival time)]."""
+    def answers(self, answers: list[tuple[int, np.ndarray]]) -> list[tuple[int, np.ndarray, float, np.ndarray]]:
+        """[(pushed index, pose)] from the stream -> [(source frame index, smoothed pose, arrival time, pose)]."""
         out = []
         for index, pose in answers:
             source_index, time_s, arrived = self.frames[index]
-            out.append((source_index, self.smoother.filter(np.asarray(pose, dtype=np.float64), time_s), arrived))
+            raw = np.asarray(pose, dtype=np.float64)
+            out.append((source_index, self.smoother.filter(raw, time_s), arrived, raw))
         return out
 
 
@@ -294,6 +300,8 @@ class LiveSession:
             for gone in [pid for pid in lifts if pid not in lifted]:
                 del lifts[gone]
             poses: dict[int, np.ndarray] = {}
+            pose_frames: dict[int, int] = {}
+            raw_poses: dict[int, np.ndarray] = {}
             latency = None
             pending = []
             for pid in lifted:
@@ -308,8 +316,8 @@ class LiveSession:
             answered = self.lifter.push_streams([lift.stream for _, lift, _ in pending],
                                                 [points for _, _, points in pending])
             for (pid, lift, _), raw in zip(pending, answered, strict=True):
-                for index, new_pose, arrived in lift.answers(raw):
-                    poses[pid] = new_pose
+                for index, new_pose, arrived, raw_pose in lift.answers(raw):
+                    poses[pid], pose_frames[pid], raw_poses[pid] = new_pose, index, raw_pose
                     if pid == follow:
                         pose, pose_index = new_pose, index
                         latency = time.perf_counter() - arrived
@@ -325,16 +333,17 @@ class LiveSession:
                 person_id=follow, keypoints_2d=None if target is None else target.keypoints, pose=pose,
                 pose_frame_index=pose_index, latency_s=latency,
                 fps=fps or window_frames / max(now - self.stats.started, 1e-6), delay_frames=delay,
-                dropped=self.stats.dropped, poses=poses))
+                dropped=self.stats.dropped, poses=poses, pose_frames=pose_frames, raw_poses=raw_poses))
         if last is not None and not self._stopping():
-            # End of the source: answer the frames a centred model was still waiting on.
+            # End of the source: answer the frames a centred model was still waiting on (everyone's).
             for pid, lift in lifts.items():
-                for index, new_pose, _ in lift.flush():
-                    if pid == follow:
-                        out.put(LiveUpdate(frame=last.frame, people=[], person_id=follow, keypoints_2d=None,
-                                           pose=new_pose, pose_frame_index=index, latency_s=None, fps=fps,
-                                           delay_frames=delay, dropped=self.stats.dropped,
-                                           poses={pid: new_pose}))
+                for index, new_pose, _, raw_pose in lift.flush():
+                    followed = pid == follow
+                    out.put(LiveUpdate(frame=last.frame, people=[], person_id=follow, keypoints_2d=None,
+                                       pose=new_pose if followed else None,
+                                       pose_frame_index=index if followed else None, latency_s=None, fps=fps,
+                                       delay_frames=delay, dropped=self.stats.dropped, poses={pid: new_pose},
+                                       pose_frames={pid: index}, raw_poses={pid: raw_pose}))
         out.close()
 
     # ------------------------------------------------------------------------------------- consumer

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import cv2
-import numpy as np
 
 import main
+from motion.result import load_result
 from tests.pipeline.helpers import video_frames, write_video
 
 
@@ -25,8 +26,11 @@ def test_webcam_command_replays_a_video_as_live_records_it_and_saves_the_poses(c
     capture = cv2.VideoCapture(str(record))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 10
     capture.release()
-    with np.load(tmp_path / "live" / "live_poses.npz") as poses:
-        assert poses["joints"].shape == (summary["poses"], 17, 3)
+    assert set(summary["outputs"]) == {"result", "csv", "bvh", "json", "npz"}
+    assert all(Path(path).parent == tmp_path / "live" and Path(path).name.startswith("recorded.")
+               for path in summary["outputs"].values()), "named after the recording"
+    motion, track = load_result(summary["outputs"]["result"])
+    assert motion.joints.shape == (10, 17, 3) and len(track) == 10
 
 
 def test_a_missing_webcam_is_a_one_line_error(capsys, causal_checkpoint):
