@@ -19,6 +19,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="whom to lift (as `process --person`: main, largest, longest, an id, or all)")
     parser.add_argument("--live", action="store_true",
                         help="replay VIDEO through live mode as if it were a webcam (demo without a camera)")
+    parser.add_argument("--record", default=None,
+                        help="with --live: record the take to this video; it stays on screen when live mode stops")
     parser.add_argument("--frame", type=int, default=None, help="frame to show when done (default: a middle one)")
     parser.add_argument("--size", default="1600x900", help="window size WxH (default 1600x900)")
     parser.add_argument("--timeout", type=float, default=600.0, help="with --exit-when-done: give up after N s")
@@ -101,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         from pipeline.sources import open_source
 
         window.live_finished.connect(lambda frames: finish(frames > 0 and window.last_error is None))
-        later(0, lambda: window.start_live(open_source(args.video)))
+        later(0, lambda: window.start_live(open_source(args.video), record=args.record))
     elif args.video:
         window.processing_finished.connect(finish)
         later(0, lambda: window.open_video(args.video))

@@ -272,6 +272,8 @@ class WebcamDialog(QtWidgets.QDialog):
         self.mode.addItem("Accurate (centred model, delayed by half a window)", "centred")
         self.mode.setCurrentIndex(0 if mode == "causal" else 1)
         self.record = QtWidgets.QCheckBox("Record to")
+        self.record.setToolTip("Save the camera's frames; when live mode stops, the take (its 2D and 3D) stays on "
+                               "screen over the recording, ready for Export")
         self.record_path = QtWidgets.QLineEdit(str(Path.home() / "pstmo_recording.mp4"))
         form = QtWidgets.QFormLayout(self)
         form.addRow("Device", self.device)

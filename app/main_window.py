@@ -103,6 +103,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.last_error: str | None = None
         self.last_export: dict[str, str] = {}
         self.live_updates = 0
+        self.live_take: str | None = None  # the recording of the last live take kept as the result
         self.live_dropped = 0  # frames the live session dropped while busy (shown when it stops)
         self._queued: tuple | None = None  # what to start when the running worker has stopped
         self._wanted_frame = 0
@@ -549,8 +550,10 @@ class MainWindow(QtWidgets.QMainWindow):
         worker = LiveWorker(self.pipeline, source, record=record, duration_s=duration_s, parent=self)
         worker.update.connect(self._on_live_update)
         worker.failed.connect(self.show_error)
+        worker.captured.connect(self._on_live_captured)
         worker.stopped.connect(self._on_live_stopped)
         self.live_worker = worker
+        self.live_take = None
         mode = "low latency (causal)" if self.pipeline.settings.live_mode == "causal" else "accurate (centred)"
         self.status_text.setText(f"Live, {mode}" + (f", recording to {record}" if record else "")
                                  + " - Esc stops")
@@ -581,10 +584,22 @@ class MainWindow(QtWidgets.QMainWindow):
             if worker is not None:
                 worker.handled()
 
+    def _on_live_captured(self, result: PipelineResult, recording: str) -> None:
+        """A recorded take ended: it becomes the result on screen, over its recording, ready for Export."""
+        if self.sender() is not self.live_worker:
+            return
+        self._show_result(result, recording)
+        self.live_take = recording
+
     def _on_live_stopped(self, frames: int) -> None:
         if self.sender() is self.live_worker:
             self.live_worker = None
-        if self.last_error is None:
+        if self.last_error is None and self.live_take:
+            missing = int(self.result.missing.sum())
+            self.status_text.setText(f"Live take kept: {Path(self.live_take).name}, {len(self.result.track)} frames"
+                                     + (f" ({missing} without a 3D pose, held)" if missing else "")
+                                     + ". File > Export saves it; play it back with Space")
+        elif self.last_error is None:
             self.status_text.setText(f"Live stopped after {frames} frames ({self.live_dropped} dropped while busy)"
                                      + self._still_showing())
         if self.result is not None:  # back to the processed result

@@ -146,10 +146,14 @@ class LiveWorker(QtCore.QThread):
     camera, and frames that arrive while the pipeline is busy are dropped (counted in `LiveUpdate.dropped`).
     Emits `update(LiveUpdate)` with the newest update whenever the GUI has handled the previous one
     (`handled()`); updates that arrive meanwhile replace the waiting one (the tracker and lifter still see
-    every processed frame; `dropped` here counts updates not drawn)."""
+    every processed frame; `dropped` here counts updates not drawn).
+
+    A recorded take (`record`) is also kept (`pipeline.live_capture`): when it ends, `captured(result, path)`
+    gives the same `PipelineResult` that processing the recording would show (before `stopped`)."""
 
     update = QtCore.pyqtSignal(object)
     failed = QtCore.pyqtSignal(str)
+    captured = QtCore.pyqtSignal(object, str)
     stopped = QtCore.pyqtSignal(int)
 
     def __init__(self, pipeline: Pipeline, source: object, record: str | None = None,
@@ -178,10 +182,19 @@ class LiveWorker(QtCore.QThread):
             QtCore.QTimer.singleShot(0, lambda: self.update.emit(item))
 
     def run(self) -> None:
+        from detectors.tracker import EVERYONE
+        from pipeline.live_capture import LiveCapture, capture_result
+
         try:
-            for item in self.pipeline.live(self.source, cancel=self.cancel_event, record=self.record,
-                                           duration_s=self.duration_s, realtime=True):
+            session = self.pipeline.live(self.source, cancel=self.cancel_event, record=self.record,
+                                         duration_s=self.duration_s, realtime=True)
+            frames = session.frames
+            capture = LiveCapture(name=self.record, image_size=frames.image_size, fps=float(frames.fps or 30.0),
+                                  everyone=self.pipeline.settings.person == EVERYONE) if self.record else None
+            for item in session:
                 self.frames += 1
+                if capture is not None:
+                    capture.add(item)
                 with self._lock:
                     if self._busy:
                         self.dropped += self._waiting is not None
@@ -189,6 +202,8 @@ class LiveWorker(QtCore.QThread):
                         continue
                     self._busy = True
                 self.update.emit(item)
+            if capture is not None and capture.kept_people():
+                self.captured.emit(capture_result(self.pipeline, capture), str(self.record))
         except Exception as error:  # noqa: BLE001
             self.failed.emit(failure_message(error))
         self.stopped.emit(self.frames)

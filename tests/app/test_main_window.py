@@ -413,3 +413,18 @@ def test_the_gui_thread_never_waits_long_on_open_scrub_or_export(window, qtbot, 
     assert max(took(lambda i=i: window.timeline.set_index(i)) for i in (19, 0, 10, 3, 15)) < 0.1
     assert took(lambda: window.export(str(tmp_path / "out"))) < 0.1
     qtbot.waitUntil(lambda: bool(window.last_export), timeout=30_000)
+
+
+def test_a_recorded_live_take_stays_on_screen_over_its_recording_ready_for_export(window, qtbot, checkpoints,
+                                                                                  tmp_path):
+    settings = PipelineSettings(checkpoint=str(checkpoints["causal"]), device="cpu", exports="csv")
+    window.pipeline = Pipeline(settings, detector=ScriptedDetector())
+    recording = tmp_path / "take.mp4"
+    window.start_live(FakeSource(frames(25), fps=30), record=str(recording))
+    qtbot.waitUntil(lambda: window.live_worker is None, timeout=30_000)
+    assert recording.is_file() and window.video_path == str(recording)
+    assert len(window.result.track) == 25 and window.result.motion.joints.shape == (25, 17, 3)
+    assert window.status_text.text().startswith("Live take kept: take.mp4, 25 frames")
+    window.export(str(tmp_path / "out"), settings)
+    qtbot.waitUntil(lambda: bool(window.last_export), timeout=30_000)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["take.csv"]
