@@ -574,7 +574,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.video_view.set_frame(update.frame.image, update.people, update.person_id)
             if update.pose is not None:
                 others = {pid: pose for pid, pose in update.poses.items() if pid != update.person_id}
-                self.skeleton_view.show_pose(update.pose, "camera", people=others, selected=update.person_id)
+                self.skeleton_view.show_pose(update.pose, "camera", people=others, selected=update.person_id,
+                                             roots=update.roots)
             self.fps_label.setText(f"{update.fps:.1f} fps, {update.dropped} dropped")
             self.live_dropped = update.dropped
             if update.latency_s is not None:

@@ -264,8 +264,9 @@ class SkeletonView(QtWidgets.QWidget):
             pose = self._motion[self.current_index] if follow else poses[-1]
             root = pose[H36M_ROOT] if np.isfinite(pose[H36M_ROOT]).all() else poses[-1, H36M_ROOT]
             centre = QtGui.QVector3D(float(root[0]), float(root[1]), float(root[2]))
-            if self._motion is not None:  # everyone in view around the followed person, whenever both are seen
-                gaps = [np.hypot(*(p[:len(self._motion), H36M_ROOT, :2] - self._motion[:len(p), H36M_ROOT, :2]).T)
+            track = self._motion if self._motion is not None else poses[-1:]  # live: the pose shown now
+            if self._people:  # everyone in view around the followed person, whenever both are seen
+                gaps = [np.hypot(*(p[:len(track), H36M_ROOT, :2] - track[:len(p), H36M_ROOT, :2]).T)
                         for p in self._people.values()]
                 gaps = np.concatenate(gaps) if gaps else np.zeros(0)
                 gaps = gaps[np.isfinite(gaps)]
@@ -343,11 +344,13 @@ class SkeletonView(QtWidgets.QWidget):
         self._draw_people(index)
 
     def show_pose(self, pose: np.ndarray, frame: str = "camera", people: dict[int, np.ndarray] | None = None,
-                  selected: int | None = None) -> None:
+                  selected: int | None = None, roots: dict[int, np.ndarray] | None = None) -> None:
         """A live pose (17, 3) (root-relative camera frame): drawn standing on the grid. `people`: everyone else
-        followed live, {id: (17, 3) root-relative}, each drawn standing beside the selected person in the order
-        of their ids (live poses have no trajectory: `LIVE_SPACING_M` apart)."""
+        followed live, {id: (17, 3) root-relative}, each standing on the grid where they are seen: at their root
+        position relative to the selected person's (`roots`, {id: (3,)} in the same frame, `LiveUpdate.roots`),
+        or without roots beside the selected person in the order of their ids, `LIVE_SPACING_M` apart."""
         first = self._motion is not None or not self._live_trail
+        newcomers = bool(set(people or {}) - set(self._people)) and not first
         self._motion = None
         self.current_index = None
         display = to_display(np.asarray(pose)[None], frame)[0]
@@ -362,11 +365,23 @@ class SkeletonView(QtWidgets.QWidget):
         for pid, other in (people or {}).items():
             placed = to_display(np.asarray(other)[None], frame)[0]
             placed[:, 2] -= np.nanmin(placed[:, 2])
+            offset = None
+            if roots and pid in roots and selected in roots:
+                offset = to_display((np.asarray(roots[pid]) - np.asarray(roots[selected]))[None], frame)[0]
+            if offset is not None and np.isfinite(offset).all():
+                placed[:, :2] += offset[:2] - placed[H36M_ROOT, :2] + display[H36M_ROOT, :2]
+                others[int(pid)] = placed[None]
+                continue
             shift = (order.index(pid) - (order.index(selected) if selected in order else 0)) * LIVE_SPACING_M
             placed[:, 0] += shift - placed[H36M_ROOT, 0] + display[H36M_ROOT, 0]
             placed[:, 1] += display[H36M_ROOT, 1] - placed[H36M_ROOT, 1]
             others[int(pid)] = placed[None]
         self._set_people(others, selected if people else None)
+        if newcomers:  # someone came into the scene: keep the angle, widen the framing to take them in
+            self.set_caption("live, everyone placed as the camera sees them (root-relative poses)"
+                             if roots and len(roots) > 1 else "live, root-relative (no trajectory)")
+            centre, distance = self._framing()
+            self.view.setCameraPosition(pos=centre, distance=distance)
         self._draw(display, np.array(self._live_trail))
         self._draw_people(0)
 
@@ -407,9 +422,10 @@ class SkeletonView(QtWidgets.QWidget):
             if figure.label.isHidden() or figure.anchor is None:
                 continue
             x, y = self.view.to_screen(np.asarray(figure.anchor, dtype=np.float64)[None])[0]
-            if not np.isfinite([x, y]).all():
-                continue
-            spot = QtCore.QPoint(int(round(x - figure.label.width() / 2)), int(round(y - figure.label.height())))
+            if np.isfinite([x, y]).all():
+                spot = QtCore.QPoint(int(round(x - figure.label.width() / 2)), int(round(y - figure.label.height())))
+            else:  # no place on screen (behind the camera, or no pose): the tag waits out of sight
+                spot = QtCore.QPoint(-10 * figure.label.width(), -10 * figure.label.height())
             if figure.label.pos() != spot:  # moving a child of the GL view repaints it: only when it changed
                 figure.label.move(spot)
 

@@ -42,6 +42,8 @@ from pstmo.gaps import hold_nearest
 _END = object()
 KEEP_UNSEEN_S = 1.0
 """`person="all"`: a person unseen for longer than this is no longer lifted (their stream is dropped)."""
+ROOT_SMOOTHING = {"min_cutoff": 1.0, "beta": 2.0}
+"""One-Euro settings for a live root position (metres): steadier than the pose's, the depth being the noisiest."""
 
 
 @dataclass
@@ -56,6 +58,9 @@ class LiveUpdate:
     pose_frames: {person_id: the source frame index that person's entry of `poses` belongs to}.
     raw_poses: {person_id: (17, 3)} the lifter's answers behind `poses` before live smoothing (what a capture
     keeps, `pipeline.live_capture`, so offline smoothing is not applied on top of live smoothing).
+    roots: {person_id: (3,)} metres, where that person's root is in the camera frame (x right, y down, z
+    forward) at their pose's frame: `motion.root_trajectory` on their pose and 2D (focal length guessed from the
+    image size, size from the lifter's adult skeleton), One-Euro smoothed; lets a view place everyone as seen.
     latency_s: seconds from the arrival of frame `pose_frame_index` to its 3D pose being ready.
     delay_frames: frames the lifter waits before answering (0 for a causal model, half a window if centred).
     dropped: frames dropped so far because they arrived while the 2D stage was busy.
@@ -74,6 +79,7 @@ class LiveUpdate:
     poses: dict[int, np.ndarray] = field(default_factory=dict)
     pose_frames: dict[int, int] = field(default_factory=dict)
     raw_poses: dict[int, np.ndarray] = field(default_factory=dict)
+    roots: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -157,7 +163,10 @@ class _PersonLift:
 
         self.stream = stream
         self.smoother = OneEuroFilter(fps=fps)
-        self.frames: list[tuple[int, float, float]] = []  # pushed index -> (source frame index, time, arrival)
+        self.root_smoother = OneEuroFilter(fps=fps, **ROOT_SMOOTHING)
+        # pushed index -> (source frame index, time, arrival, keypoints pushed); dropped once answered
+        self.frames: dict[int, tuple[int, float, float, np.ndarray]] = {}
+        self.pushed = 0
         self.last: np.ndarray | None = None
 
     def prepare(self, keypoints: np.ndarray | None, frame: Frame, arrived: float) -> np.ndarray | None:
@@ -170,20 +179,37 @@ class _PersonLift:
             self.last = keypoints
         if self.last is None:
             return None  # not seen yet: nothing to lift
-        self.frames.append((frame.index, frame.time_s, arrived))
+        self.frames[self.pushed] = (frame.index, frame.time_s, arrived, self.last)
+        self.pushed += 1
         return self.last
 
-    def flush(self) -> list[tuple[int, np.ndarray, float, np.ndarray]]:
-        return self.answers(self.stream.flush())
+    def flush(self, image_size: tuple[int, int]) -> list[_Answer]:
+        return self.answers(self.stream.flush(), image_size)
 
-    def answers(self, answers: list[tuple[int, np.ndarray]]) -> list[tuple[int, np.ndarray, float, np.ndarray]]:
-        """[(pushed index, pose)] from the stream -> [(source frame index, smoothed pose, arrival time, pose)]."""
+    def answers(self, answers: list[tuple[int, np.ndarray]], image_size: tuple[int, int]) -> list[_Answer]:
+        """[(pushed index, pose)] from the stream -> `_Answer`s (source frame, smoothed pose and root, ...)."""
+        from motion.root_trajectory import estimate_root_trajectory
+
         out = []
         for index, pose in answers:
-            source_index, time_s, arrived = self.frames[index]
+            source_index, time_s, arrived, keypoints = self.frames.pop(index)
             raw = np.asarray(pose, dtype=np.float64)
-            out.append((source_index, self.smoother.filter(raw, time_s), arrived, raw))
+            root = estimate_root_trajectory(raw[None], keypoints[None], image_size)[0]
+            out.append(_Answer(source_index, self.smoother.filter(raw, time_s), arrived, raw,
+                               self.root_smoother.filter(root, time_s)))
         return out
+
+
+@dataclass
+class _Answer:
+    """One answered frame of one person: source frame index, smoothed pose (17, 3), arrival time (perf_counter),
+    raw pose (17, 3), smoothed root position (3,) camera frame, metres."""
+
+    frame: int
+    pose: np.ndarray
+    arrived: float
+    raw: np.ndarray
+    root: np.ndarray
 
 
 class LiveSession:
@@ -302,6 +328,7 @@ class LiveSession:
             poses: dict[int, np.ndarray] = {}
             pose_frames: dict[int, int] = {}
             raw_poses: dict[int, np.ndarray] = {}
+            roots: dict[int, np.ndarray] = {}
             latency = None
             pending = []
             for pid in lifted:
@@ -316,11 +343,12 @@ class LiveSession:
             answered = self.lifter.push_streams([lift.stream for _, lift, _ in pending],
                                                 [points for _, _, points in pending])
             for (pid, lift, _), raw in zip(pending, answered, strict=True):
-                for index, new_pose, arrived, raw_pose in lift.answers(raw):
-                    poses[pid], pose_frames[pid], raw_poses[pid] = new_pose, index, raw_pose
+                for answer in lift.answers(raw, self.frames.image_size):
+                    poses[pid], pose_frames[pid], raw_poses[pid] = answer.pose, answer.frame, answer.raw
+                    roots[pid] = answer.root
                     if pid == follow:
-                        pose, pose_index = new_pose, index
-                        latency = time.perf_counter() - arrived
+                        pose, pose_index = answer.pose, answer.frame
+                        latency = time.perf_counter() - answer.arrived
                         self.stats.latencies_s.append(latency)
             self.stats.lift_s.append(time.perf_counter() - started)
             window_frames += 1
@@ -333,17 +361,19 @@ class LiveSession:
                 person_id=follow, keypoints_2d=None if target is None else target.keypoints, pose=pose,
                 pose_frame_index=pose_index, latency_s=latency,
                 fps=fps or window_frames / max(now - self.stats.started, 1e-6), delay_frames=delay,
-                dropped=self.stats.dropped, poses=poses, pose_frames=pose_frames, raw_poses=raw_poses))
+                dropped=self.stats.dropped, poses=poses, pose_frames=pose_frames, raw_poses=raw_poses,
+                roots=roots))
         if last is not None and not self._stopping():
             # End of the source: answer the frames a centred model was still waiting on (everyone's).
             for pid, lift in lifts.items():
-                for index, new_pose, _, raw_pose in lift.flush():
+                for answer in lift.flush(self.frames.image_size):
                     followed = pid == follow
                     out.put(LiveUpdate(frame=last.frame, people=[], person_id=follow, keypoints_2d=None,
-                                       pose=new_pose if followed else None,
-                                       pose_frame_index=index if followed else None, latency_s=None, fps=fps,
-                                       delay_frames=delay, dropped=self.stats.dropped, poses={pid: new_pose},
-                                       pose_frames={pid: index}, raw_poses={pid: raw_pose}))
+                                       pose=answer.pose if followed else None,
+                                       pose_frame_index=answer.frame if followed else None, latency_s=None,
+                                       fps=fps, delay_frames=delay, dropped=self.stats.dropped,
+                                       poses={pid: answer.pose}, pose_frames={pid: answer.frame},
+                                       raw_poses={pid: answer.raw}, roots={pid: answer.root}))
         out.close()
 
     # ------------------------------------------------------------------------------------- consumer

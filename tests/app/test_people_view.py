@@ -151,3 +151,16 @@ def test_live_poses_of_everyone_stand_side_by_side_with_their_ids(qtbot):
     assert roots[7][0] == pytest.approx(view.current_pose[0, 0] + LIVE_SPACING_M)
     view.show_pose(pose, "camera")  # one person again: no labels
     assert view.people_shown == [] and view.bones.visible()
+
+
+def test_live_poses_with_root_positions_stand_where_they_are_seen(qtbot):
+    from app.skeleton_view import SkeletonView
+
+    view = SkeletonView()
+    qtbot.addWidget(view)
+    pose = np.zeros((17, 3))
+    pose[:, 1] = -np.linspace(0.0, 1.7, 17)
+    roots = {5: np.array([0.0, 0.0, 4.0]), 4: np.array([1.5, 0.1, 6.0])}  # camera frame: #4 right, 2 m further
+    view.show_pose(pose, "camera", people={4: pose.copy()}, selected=5, roots=roots)
+    placed = view._people[4][0, 0] - view.current_pose[0]
+    assert placed[0] == pytest.approx(1.5) and placed[1] == pytest.approx(2.0), "x right, further = +y in view"

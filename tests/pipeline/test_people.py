@@ -153,6 +153,8 @@ def test_live_mode_follows_everyone_with_one_model_call_per_frame(causal_checkpo
     other = next(pid for pid, _, _ in updates[10].people if pid != main)
     assert set(updates[10].poses) == {main, other} and set(updates[2].poses) == {main}
     assert updates[10].pose is updates[10].poses[main]
+    roots = updates[10].roots
+    assert set(roots) == {main, other} and all(root[2] > 0.5 for root in roots.values()), "in front of the camera"
     assert set(updates[30].poses) == {main, other}, "held while unseen for under a second (25 frames)"
     assert set(updates[38].poses) == {main}, "unseen for over a second: no longer lifted"
     assert len(calls) == 40 and max(calls) == 2, "one call a frame, both people in it"
