@@ -10,7 +10,7 @@ import threading
 from motion.exporters import FORMATS
 from motion.smoothing import CHOICES as SMOOTHING_CHOICES
 from pipeline.cli_detect import add_detector_options, detector_options
-from pipeline.settings import PEOPLE_SCALES, PipelineSettings
+from pipeline.settings import PEOPLE_SCALES, UP_AXES, PipelineSettings
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -27,15 +27,35 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="3D smoothing filter (savgol: least lag offline; live mode always uses one_euro)")
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("video", help="video file, image folder or image")
-    parser.add_argument("--out", required=True, help="output folder")
+def add_motion_options(parser: argparse.ArgumentParser) -> None:
+    """The motion options of the GUI's Export dialog (`process` and `webcam --out`): formats, world frame, root
+    trajectory, foot lock, constant bones, up axis, several people's sizes."""
     parser.add_argument("--export", default=",".join(FORMATS),
                         help=f"comma-separated formats among {','.join(FORMATS)} (default: all)")
-    add_model_options(parser)
+    parser.add_argument("--no-world", action="store_true",
+                        help="keep the camera frame (default: a world frame, floor at 0, up axis vertical)")
+    parser.add_argument("--no-root-trajectory", action="store_true",
+                        help="leave the root at the origin (default: the person moves through the scene)")
+    parser.add_argument("--foot-lock", action="store_true", help="lock feet in contact with the floor")
+    parser.add_argument("--constant-bones", action="store_true", help="one bone length each (a rigid skeleton)")
+    parser.add_argument("--up", default="y", choices=UP_AXES, help="vertical axis of the world frame (default y)")
     parser.add_argument("--people-scale", default="height_prior", choices=PEOPLE_SCALES,
                         help="with --person all, how each person's size is chosen: height_prior (default: an adult "
                              "each) or floor (everyone's feet on one floor: children, very tall or short people)")
+
+
+def motion_settings(args: argparse.Namespace) -> dict:
+    """`PipelineSettings` fields from `add_motion_options`' flags."""
+    return {"exports": args.export, "world": not args.no_world, "root_trajectory": not args.no_root_trajectory,
+            "foot_lock": args.foot_lock, "constant_bones": args.constant_bones, "up": args.up,
+            "people_scale": args.people_scale}
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("video", help="video file, image folder or image")
+    parser.add_argument("--out", required=True, help="output folder")
+    add_model_options(parser)
+    add_motion_options(parser)
     parser.add_argument("--max-frames", type=int, default=None, help="process only the first N frames")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON instead of one line")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -76,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     settings = PipelineSettings(detector=args.detector, detector_options=detector_options(args),
                                 checkpoint=args.checkpoint, device=args.device,
                                 flip=not args.no_flip, smoothing=args.smoothing, person=args.person,
-                                exports=args.export, max_frames=args.max_frames, people_scale=args.people_scale)
+                                max_frames=args.max_frames, **motion_settings(args))
     progress = TqdmProgress(enabled=not args.quiet)
     cancel = threading.Event()
     try:

@@ -12,9 +12,8 @@ import json
 import sys
 import threading
 
-from motion.exporters import FORMATS
 from pipeline.cli_detect import detector_options
-from pipeline.cli_process import add_model_options
+from pipeline.cli_process import add_model_options, add_motion_options, motion_settings
 from pipeline.settings import PipelineSettings
 from pipeline.sources import short_read_message
 from pstmo.atomic import check_output_folder
@@ -31,11 +30,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None,
                         help="at the end, save the session into this folder as `process` does: a result file "
                              "and the --export formats (per person with --person all)")
-    parser.add_argument("--export", default=",".join(FORMATS),
-                        help=f"with --out: comma-separated formats among {','.join(FORMATS)} (default: all)")
     parser.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     parser.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
     add_model_options(parser)
+    add_motion_options(parser)
 
 
 def _parse_size(text: str | None) -> tuple[int, int] | None:
@@ -65,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     settings = PipelineSettings(detector=args.detector, detector_options=detector_options(args),
                                 checkpoint=args.checkpoint, device=args.device,
                                 flip=not args.no_flip, smoothing=args.smoothing, person=args.person,
-                                live_mode=args.mode, max_frames=args.max_frames, exports=args.export)
+                                live_mode=args.mode, max_frames=args.max_frames, **motion_settings(args))
     if args.out:
         check_output_folder(args.out, create=False)  # before the session, not after it
     source = open_live_source(args.source, _parse_size(args.size))

@@ -124,7 +124,7 @@ def test_the_cli_processes_a_real_video_into_exports_that_parse_with_steady_bone
         assert any(array.shape[:2] == (max_frames, 17) for array in npz.values() if array.ndim >= 2)
 
 
-def test_the_people_scale_option_reaches_the_pipeline_settings(monkeypatch, tmp_path):
+def test_the_export_dialogs_motion_options_reach_the_pipeline_settings_from_the_command_line(monkeypatch, tmp_path):
     from pipeline.pipeline import Pipeline
 
     seen = {}
@@ -135,5 +135,8 @@ def test_the_people_scale_option_reaches_the_pipeline_settings(monkeypatch, tmp_
 
     monkeypatch.setattr(Pipeline, "process", fake_process)
     assert main.main(["process", "clip.mp4", "--out", str(tmp_path), "--person", "all", "--people-scale", "floor",
+                      "--foot-lock", "--constant-bones", "--up", "z", "--no-root-trajectory", "--export", "bvh",
                       "--quiet"]) == 130
-    assert seen["settings"].people_scale == "floor"
+    s = seen["settings"]
+    assert (s.people_scale, s.foot_lock, s.constant_bones, s.up, s.root_trajectory, s.world, s.exports) == (
+        "floor", True, True, "z", False, True, ("bvh",))
