@@ -58,9 +58,10 @@ class LiveUpdate:
     pose_frames: {person_id: the source frame index that person's entry of `poses` belongs to}.
     raw_poses: {person_id: (17, 3)} the lifter's answers behind `poses` before live smoothing (what a capture
     keeps, `pipeline.live_capture`, so offline smoothing is not applied on top of live smoothing).
-    roots: {person_id: (3,)} metres, where that person's root is in the camera frame (x right, y down, z
-    forward) at their pose's frame: `motion.root_trajectory` on their pose and 2D (focal length guessed from the
-    image size, size from the lifter's adult skeleton), One-Euro smoothed; lets a view place everyone as seen.
+    roots: with `person="all"`, {person_id: (3,)} metres, where that person's root is in the camera frame (x
+    right, y down, z forward) at their pose's frame: `motion.root_trajectory` on their pose and 2D (focal
+    length guessed from the image size, size from the lifter's adult skeleton), One-Euro smoothed; lets a view
+    place everyone as seen.
     latency_s: seconds from the arrival of frame `pose_frame_index` to its 3D pose being ready.
     delay_frames: frames the lifter waits before answering (0 for a causal model, half a window if centred).
     dropped: frames dropped so far because they arrived while the 2D stage was busy.
@@ -183,33 +184,36 @@ class _PersonLift:
         self.pushed += 1
         return self.last
 
-    def flush(self, image_size: tuple[int, int]) -> list[_Answer]:
+    def flush(self, image_size: tuple[int, int] | None) -> list[_Answer]:
         return self.answers(self.stream.flush(), image_size)
 
-    def answers(self, answers: list[tuple[int, np.ndarray]], image_size: tuple[int, int]) -> list[_Answer]:
-        """[(pushed index, pose)] from the stream -> `_Answer`s (source frame, smoothed pose and root, ...)."""
+    def answers(self, answers: list[tuple[int, np.ndarray]], image_size: tuple[int, int] | None) -> list[_Answer]:
+        """[(pushed index, pose)] from the stream -> `_Answer`s (source frame, smoothed pose, ...); the root
+        position only with an `image_size` (None: not wanted, `_Answer.root` is None)."""
         from motion.root_trajectory import estimate_root_trajectory
 
         out = []
         for index, pose in answers:
             source_index, time_s, arrived, keypoints = self.frames.pop(index)
             raw = np.asarray(pose, dtype=np.float64)
-            root = estimate_root_trajectory(raw[None], keypoints[None], image_size)[0]
-            out.append(_Answer(source_index, self.smoother.filter(raw, time_s), arrived, raw,
-                               self.root_smoother.filter(root, time_s)))
+            root = None
+            if image_size is not None:
+                root = self.root_smoother.filter(estimate_root_trajectory(raw[None], keypoints[None], image_size)[0],
+                                                 time_s)
+            out.append(_Answer(source_index, self.smoother.filter(raw, time_s), arrived, raw, root))
         return out
 
 
 @dataclass
 class _Answer:
     """One answered frame of one person: source frame index, smoothed pose (17, 3), arrival time (perf_counter),
-    raw pose (17, 3), smoothed root position (3,) camera frame, metres."""
+    raw pose (17, 3), smoothed root position (3,) camera frame, metres (None when not wanted)."""
 
     frame: int
     pose: np.ndarray
     arrived: float
     raw: np.ndarray
-    root: np.ndarray
+    root: np.ndarray | None
 
 
 class LiveSession:
@@ -310,6 +314,7 @@ class LiveSession:
         last: _Frame2D | None = None
         delay = int(self.lifter.delay)
         last_seen: dict[int, int] = {}  # person="all": id -> the frame they were last tracked in
+        placing = self.frames.image_size if self.person == EVERYONE else None  # roots: to place several people
         keep_frames = KEEP_UNSEEN_S * self._fps
         while (item := inbox.get()) is not _END:
             last = item
@@ -343,9 +348,10 @@ class LiveSession:
             answered = self.lifter.push_streams([lift.stream for _, lift, _ in pending],
                                                 [points for _, _, points in pending])
             for (pid, lift, _), raw in zip(pending, answered, strict=True):
-                for answer in lift.answers(raw, self.frames.image_size):
+                for answer in lift.answers(raw, placing):
                     poses[pid], pose_frames[pid], raw_poses[pid] = answer.pose, answer.frame, answer.raw
-                    roots[pid] = answer.root
+                    if answer.root is not None:
+                        roots[pid] = answer.root
                     if pid == follow:
                         pose, pose_index = answer.pose, answer.frame
                         latency = time.perf_counter() - answer.arrived
@@ -366,14 +372,15 @@ class LiveSession:
         if last is not None and not self._stopping():
             # End of the source: answer the frames a centred model was still waiting on (everyone's).
             for pid, lift in lifts.items():
-                for answer in lift.flush(self.frames.image_size):
+                for answer in lift.flush(placing):
                     followed = pid == follow
                     out.put(LiveUpdate(frame=last.frame, people=[], person_id=follow, keypoints_2d=None,
                                        pose=answer.pose if followed else None,
                                        pose_frame_index=answer.frame if followed else None, latency_s=None,
                                        fps=fps, delay_frames=delay, dropped=self.stats.dropped,
                                        poses={pid: answer.pose}, pose_frames={pid: answer.frame},
-                                       raw_poses={pid: answer.raw}, roots={pid: answer.root}))
+                                       raw_poses={pid: answer.raw},
+                                       roots={} if answer.root is None else {pid: answer.root}))
         out.close()
 
     # ------------------------------------------------------------------------------------- consumer
