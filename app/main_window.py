@@ -602,7 +602,8 @@ class MainWindow(QtWidgets.QMainWindow):
                                      + ". File > Export saves it; play it back with Space")
         elif self.last_error is None:
             self.status_text.setText(f"Live stopped after {frames} frames ({self.live_dropped} dropped while busy)"
-                                     + self._still_showing())
+                                     + self._still_showing()
+                                     + ". To keep a take for export, tick Record to in File > Open webcam")
         if self.result is not None:  # back to the processed result
             self._show_people(self.timeline.index)
             self.show_frame(self.timeline.index)
