@@ -365,16 +365,13 @@ class SkeletonView(QtWidgets.QWidget):
         for pid, other in (people or {}).items():
             placed = to_display(np.asarray(other)[None], frame)[0]
             placed[:, 2] -= np.nanmin(placed[:, 2])
-            offset = None
+            offset = np.full(3, np.nan)
             if roots and pid in roots and selected in roots:
                 offset = to_display((np.asarray(roots[pid]) - np.asarray(roots[selected]))[None], frame)[0]
-            if offset is not None and np.isfinite(offset).all():
-                placed[:, :2] += offset[:2] - placed[H36M_ROOT, :2] + display[H36M_ROOT, :2]
-                others[int(pid)] = placed[None]
-                continue
-            shift = (order.index(pid) - (order.index(selected) if selected in order else 0)) * LIVE_SPACING_M
-            placed[:, 0] += shift - placed[H36M_ROOT, 0] + display[H36M_ROOT, 0]
-            placed[:, 1] += display[H36M_ROOT, 1] - placed[H36M_ROOT, 1]
+            if not np.isfinite(offset[:2]).all():  # no roots: beside the selected person in the order of ids
+                offset = [(order.index(pid) - (order.index(selected) if selected in order else 0)) * LIVE_SPACING_M,
+                          0.0]
+            placed[:, :2] += np.asarray(offset[:2]) - placed[H36M_ROOT, :2] + display[H36M_ROOT, :2]
             others[int(pid)] = placed[None]
         self._set_people(others, selected if people else None)
         if newcomers:  # someone came into the scene: keep the angle, widen the framing to take them in

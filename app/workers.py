@@ -182,15 +182,12 @@ class LiveWorker(QtCore.QThread):
             QtCore.QTimer.singleShot(0, lambda: self.update.emit(item))
 
     def run(self) -> None:
-        from detectors.tracker import EVERYONE
         from pipeline.live_capture import LiveCapture, capture_result
 
         try:
             session = self.pipeline.live(self.source, cancel=self.cancel_event, record=self.record,
                                          duration_s=self.duration_s, realtime=True)
-            frames = session.frames
-            capture = LiveCapture(name=self.record, image_size=frames.image_size, fps=float(frames.fps or 30.0),
-                                  everyone=self.pipeline.settings.person == EVERYONE) if self.record else None
+            capture = LiveCapture.of(session, name=self.record) if self.record else None
             for item in session:
                 self.frames += 1
                 if capture is not None:

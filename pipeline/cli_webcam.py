@@ -56,7 +56,6 @@ def open_live_source(spec: str, size: tuple[int, int] | None = None):
 
 
 def run(args: argparse.Namespace) -> int:
-    from detectors.tracker import EVERYONE
     from pipeline.live_capture import LiveCapture, capture_result
     from pipeline.pipeline import Pipeline
 
@@ -71,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
     pipeline = Pipeline(settings)
     session = pipeline.live(source, cancel=cancel, duration_s=args.duration, record=args.record, realtime=True)
     frames = session.frames
-    capture = LiveCapture(name=args.record or frames.name, image_size=frames.image_size, fps=float(frames.fps or 30.0),
-                          everyone=settings.person == EVERYONE) if args.out else None
+    capture = LiveCapture.of(session, name=args.record) if args.out else None
     poses = 0
     try:
         for n, update in enumerate(session, start=1):
@@ -98,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         summary["warnings"].append(short_read)
         print(f"warning: {short_read}", file=sys.stderr)
     if capture is not None:
-        if capture.three_d:
+        if capture.kept_people():
             result = capture_result(pipeline, capture, seconds=stats["seconds"])
             summary["outputs"] = pipeline.write_outputs(result, args.out)
             summary["lifted"] = [p.person_id for p in result.people]

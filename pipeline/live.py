@@ -248,6 +248,11 @@ class LiveSession:
         self._fps = float(frames.fps or 30.0)
         self._threads: list[threading.Thread] = []
 
+    @property
+    def fps(self) -> float:
+        """The source's frame rate (30 when it does not say)."""
+        return self._fps
+
     def stop(self) -> None:
         self._stop.set()
 

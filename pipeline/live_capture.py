@@ -28,7 +28,7 @@ from pstmo.skeleton import NUM_JOINTS
 from tracks.track import Track2D
 
 if TYPE_CHECKING:
-    from pipeline.live import LiveUpdate
+    from pipeline.live import LiveSession, LiveUpdate
     from pipeline.pipeline import Pipeline, PipelineResult
 
 
@@ -52,6 +52,16 @@ class LiveCapture:
     followed: Counter = field(default_factory=Counter)
     frames: int = 0
 
+    @classmethod
+    def of(cls, session: LiveSession, name: str | None = None) -> LiveCapture:
+        """An empty capture for `session` (its image size, frame rate and whom it follows), named `name` (e.g.
+        the recording) or after its source."""
+        from detectors.tracker import EVERYONE
+
+        frames = session.frames
+        return cls(name=name or frames.name, image_size=frames.image_size, fps=session.fps,
+                   everyone=session.person == EVERYONE)
+
     def add(self, update: LiveUpdate) -> None:
         """Keep one `LiveUpdate` (its people's 2D and whatever 3D poses it answers)."""
         index = update.frame.index
@@ -70,14 +80,15 @@ class LiveCapture:
     def kept_people(self) -> list[int]:
         """The ids a result holds: the person followed most often first, then (everyone) all lifted long
         enough, by id."""
-        lifted = [pid for pid in self.three_d if self.measured(pid)]
+        counts = {pid: len(self.measured(pid)) for pid in self.three_d}
+        lifted = [pid for pid, count in counts.items() if count]
         if not lifted:
             return []
-        main = max(lifted, key=lambda pid: (self.followed[pid], len(self.measured(pid)), -pid))
+        main = max(lifted, key=lambda pid: (self.followed[pid], counts[pid], -pid))
         if not self.everyone:
             return [main]
         enough = min_lift_frames(self.frames, self.fps)
-        return [main] + sorted(pid for pid in lifted if pid != main and len(self.measured(pid)) >= enough)
+        return [main] + sorted(pid for pid in lifted if pid != main and counts[pid] >= enough)
 
     def track(self, person_id: int, first: int, stop: int) -> Track2D:
         """Their `Track2D` over frames [first, stop): (n, 17, 2) px, NaN where they were not tracked."""
@@ -112,7 +123,7 @@ def capture_result(pipeline: Pipeline, capture: LiveCapture, seconds: float = 0.
     """The capture as a `PipelineResult` made with `pipeline`'s settings (see the module docstring); the main
     person spans every frame of the session (frames before their first pose held and marked missing), everyone
     else their own first to last measured pose (`LiveCapture.measured`). InputError when nobody was lifted."""
-    from pipeline.pipeline import PipelineResult, Summary
+    from pipeline.pipeline import MIN_PERSON_FRAMES, PipelineResult, Summary
 
     kept = capture.kept_people()
     if not kept:
@@ -126,8 +137,7 @@ def capture_result(pipeline: Pipeline, capture: LiveCapture, seconds: float = 0.
     people = [PersonResult(track.person_id, int(track.extra["first_frame"]), track, joints, missing, motion)
               for (track, joints, missing), motion in zip(parts, motions, strict=True)]
     main = people[0]
-    tracked = sum(1 for points in capture.two_d.values() if len(points) >= min_lift_frames(capture.frames,
-                                                                                             capture.fps)) or 1
+    tracked = sum(1 for points in capture.two_d.values() if len(points) >= MIN_PERSON_FRAMES) or 1
     summary = Summary(source=capture.name, frames=capture.frames, people=tracked, person_id=main.person_id,
                       missing_frames=int(main.missing.sum()), interpolated_frames=0, id_switches=0,
                       source_fps=capture.fps, seconds=seconds,
