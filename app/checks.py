@@ -6,6 +6,7 @@ reason) instead of failing at the next video: lifter checkpoints and the MMPose 
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from pathlib import Path
 
@@ -98,18 +99,26 @@ class CheckpointRow(QtWidgets.QWidget):
         if text == self._checked_text:
             return
         self._checked_text = text
+        self._worker = None  # an older check still running is ignored when it answers
         if not text:
             self._set("empty", self.empty_text)
             return
         self._set("checking", "Checking the checkpoint...")
-        worker = CallWorker(lambda: describe_checkpoint(text), self)
-        worker.done.connect(lambda info, w=worker, t=text: self._checked(w, t, "ok", str(info)))
-        worker.failed.connect(lambda message, w=worker, t=text: self._checked(w, t, "error", message))
+        worker = CallWorker(functools.partial(describe_checkpoint, text), self)
+        # bound methods, not lambdas holding `self`: Qt drops these connections when this widget is destroyed
+        worker.done.connect(self._check_ok)
+        worker.failed.connect(self._check_error)
         self._worker = worker
         worker.start()
 
-    def _checked(self, worker: CallWorker, text: str, state: str, message: str) -> None:
-        if worker is not self._worker or text != self._checked_text:
+    def _check_ok(self, info: object) -> None:
+        self._checked(self.sender(), "ok", str(info))
+
+    def _check_error(self, message: str) -> None:
+        self._checked(self.sender(), "error", message)
+
+    def _checked(self, worker: QtCore.QObject | None, state: str, message: str) -> None:
+        if worker is None or worker is not self._worker:
             return  # an older check; a newer one is running
         self._worker = None
         self._set(state, message)

@@ -11,6 +11,7 @@ A finished Stage II run's checkpoint is checked (in a worker) and then offered f
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 import sys
@@ -229,8 +230,10 @@ class TrainingDialog(QtWidgets.QDialog):
         for edit in (self.out_dir, self.overrides):
             edit.textEdited.connect(lambda _: self.used_banner.setVisible(False))
         self.stage.currentIndexChanged.connect(self._stage_changed)
+        # Slots are bound methods, never lambdas holding `self`: Qt drops a bound method's connection when the
+        # dialog is destroyed, while a lambda could still run on a deleted dialog (a crash, seen in the tests).
         self._kill_timer = QtCore.QTimer(self, singleShot=True, interval=5000)  # dies with the dialog
-        self._kill_timer.timeout.connect(lambda: self.running and self.process.kill())
+        self._kill_timer.timeout.connect(self._kill_if_running)
         self.poll = QtCore.QTimer(self)
         self.poll.setInterval(500)
         self.poll.timeout.connect(self.poll_log)
@@ -332,6 +335,10 @@ class TrainingDialog(QtWidgets.QDialog):
             self.process.terminate()
             self._kill_timer.start()
 
+    def _kill_if_running(self) -> None:
+        if self.running:
+            self.process.kill()
+
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
         self.resume_button.setEnabled(not running)
@@ -350,6 +357,7 @@ class TrainingDialog(QtWidgets.QDialog):
             self.poll.stop()
 
     def _finished(self, code: int, _status: QtCore.QProcess.ExitStatus) -> None:
+        self._kill_timer.stop()
         self._read_output()
         self.poll_log()
         self.poll.stop()
@@ -375,26 +383,33 @@ class TrainingDialog(QtWidgets.QDialog):
             self.status.setText("Done, but no checkpoint was found in the run folder.")
             return
         self.status.setText(f"Done. Checking the new checkpoint {checkpoint}...")
-        worker = CallWorker(lambda: describe_checkpoint(checkpoint), self)
-        worker.done.connect(lambda info: self._checked(checkpoint, str(info)))
-        worker.failed.connect(lambda message: self.status.setText(
-            f"Done, but the new checkpoint cannot be used: {message}"))
+        worker = CallWorker(functools.partial(describe_checkpoint, checkpoint), self)
+        worker.done.connect(self._checked)
+        worker.failed.connect(self._check_failed)
+        self._checking = checkpoint
         self._check_worker = worker
         worker.start()
 
-    def _checked(self, checkpoint: str, info: str) -> None:
+    def _checked(self, info: object) -> None:
+        checkpoint, info = self._checking, str(info)
         self.finished_checkpoint = checkpoint
         self.status.setText(f"Done. New lifter: {checkpoint} ({info})")
         self._offer(checkpoint, info)
+
+    def _check_failed(self, message: str) -> None:
+        self.status.setText(f"Done, but the new checkpoint cannot be used: {message}")
 
     def _offer(self, checkpoint: str, info: str) -> None:
         box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Question, "Training finished",
                                     f"Use the new lifter for processing videos?\n{checkpoint}\n{info}",
                                     QtWidgets.QMessageBox.Yes | QtWidgets.QMessageBox.No, self)
-        box.finished.connect(lambda answer: answer == QtWidgets.QMessageBox.Yes
-                             and self.checkpoint_ready.emit(checkpoint))
+        box.finished.connect(self._offer_answered)
         box.open()
         self.offer_box = box
+
+    def _offer_answered(self, answer: int) -> None:
+        if answer == QtWidgets.QMessageBox.Yes and self.finished_checkpoint:
+            self.checkpoint_ready.emit(self.finished_checkpoint)
 
     def newest_checkpoint(self) -> str | None:
         """The Stage II run's checkpoint: its `done` record's, else `<run folder>/finetune/best.json`."""

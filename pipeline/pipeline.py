@@ -366,42 +366,30 @@ class Pipeline:
     def lift(self, track: Track2D, *, progress: ProgressCallback | None = None,
              cancel: threading.Event | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Track2D -> ((T, 17, 3) metres root-relative camera frame, (T,) bool missing frames)."""
-        try:
-            filled, missing = hold_nearest(track.keypoints)
-        except ValueError:
-            raise InputError(f"{track.source or 'video'}: nobody detected") from None
-        lifter = self.lifter()
-        threads = torch_threads(self.settings.torch_threads)
-        try:
-            joints = lifter.lift(filled, track.image_size, flip=self.settings.flip,
-                                 progress=_stage_progress(progress, "lift"), cancel=cancel)
-        finally:
-            torch_threads(threads)
-        _check_cancel(cancel)
-        joints = np.asarray(joints, dtype=np.float32)
-        if joints.shape != (len(track), NUM_JOINTS, 3):
-            raise RuntimeError(f"lifter returned shape {joints.shape}, expected {(len(track), NUM_JOINTS, 3)}")
-        return joints, missing
+        return self.lift_people([track], progress=progress, cancel=cancel)[0]
 
     def lift_people(self, tracks: list[Track2D], *, progress: ProgressCallback | None = None,
                     cancel: threading.Event | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """`lift` for several people of one video in one lifter call (`Lifter.lift_sequences`: each person's
         windows see the edge padding a call of their own gives). Returns [(joints (T_i, 17, 3), missing (T_i,))]
         in the order of `tracks`."""
-        if len(tracks) == 1:
-            return [self.lift(tracks[0], progress=progress, cancel=cancel)]
         held = []
         for track in tracks:
             try:
                 held.append(hold_nearest(track.keypoints))
             except ValueError:
-                raise InputError(f"{track.source or 'video'}: person #{track.person_id} never detected") from None
+                who = "nobody" if len(tracks) == 1 else f"person #{track.person_id} never"
+                raise InputError(f"{track.source or 'video'}: {who} detected") from None
         lifter = self.lifter()
         threads = torch_threads(self.settings.torch_threads)
         try:
-            joints = lifter.lift_sequences([filled for filled, _ in held], tracks[0].image_size,
-                                           flip=self.settings.flip, progress=_stage_progress(progress, "lift"),
-                                           cancel=cancel)
+            if len(held) == 1:
+                joints = [lifter.lift(held[0][0], tracks[0].image_size, flip=self.settings.flip,
+                                      progress=_stage_progress(progress, "lift"), cancel=cancel)]
+            else:
+                joints = lifter.lift_sequences([filled for filled, _ in held], tracks[0].image_size,
+                                               flip=self.settings.flip, progress=_stage_progress(progress, "lift"),
+                                               cancel=cancel)
         finally:
             torch_threads(threads)
         _check_cancel(cancel)
