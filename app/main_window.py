@@ -102,6 +102,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.export_worker: CallWorker | None = None
         self.last_error: str | None = None
         self.last_export: dict[str, str] = {}
+        self._export_folder = ""  # where the running export writes
         self.live_updates = 0
         self.live_take: str | None = None  # the recording of the last live take kept as the result
         self.live_dropped = 0  # frames the live session dropped while busy (shown when it stops)
@@ -683,14 +684,16 @@ class MainWindow(QtWidgets.QMainWindow):
                 raise cannot_write(folder, error, "cannot export there") from None
 
         worker = CallWorker(work, self)
-        worker.done.connect(lambda written: self._on_exported(written, str(folder)))
+        self._export_folder = str(folder)
+        worker.done.connect(self._on_exported)  # a bound method: dropped if the window is destroyed first
         worker.failed.connect(self.show_error)
         self.export_worker = worker
         self.status_text.setText(f"Exporting to {folder}...")
         worker.start()
         return worker
 
-    def _on_exported(self, written: dict[str, str], folder: str) -> None:
+    def _on_exported(self, written: dict[str, str]) -> None:
+        folder = self._export_folder
         self.last_export = written
         names = ", ".join(Path(p).name for p in written.values())
         self.status_text.setText(f"Exported {len(written)} file{'s' if len(written) != 1 else ''} to {folder}: {names}")
