@@ -47,7 +47,7 @@ from training.run_log import ProgressCallback, RunLog
 from training.run_state import load_latest, restore_optimizer, restore_rng, save_epoch, write_json_atomic
 from training.sequences import PoseSequence
 from training.tensor_dataset import WindowDataset
-from training.warm_start import widen_window
+from training.warm_start import deepen, widen_window
 
 STAGE_NAMES = {1: "pretrain", 2: "finetune"}
 
@@ -97,7 +97,8 @@ def build_model(config: TrainConfig, stage: int, out: str | Path | None = None) 
     """A fresh Stage I / Stage II model; Stage II gets the Stage I encoder when `pretrained` is set, or all the
     weights of a Stage II checkpoint of the same sizes when `init` is set (its window may differ: a causal
     model can start from a centred one, s = 3 from s = 1, and a longer window from a shorter one through
-    `training.warm_start.widen_window`)."""
+    `training.warm_start.widen_window`; a deeper TEM from a shallower one of the same window through
+    `training.warm_start.deepen`)."""
     model_config = config.model
     if stage == 1:
         return PSTMOPretrain(model_config), []
@@ -107,6 +108,12 @@ def build_model(config: TrainConfig, stage: int, out: str | Path | None = None) 
         window_keys = ("causal", "tds", "frames", "stride_num")
         sizes = {key: value for key, value in model_config.to_dict().items() if key not in window_keys}
         theirs = {key: value for key, value in start.config.to_dict().items() if key not in window_keys}
+        if start.stage == 2 and model_config.layers > start.config.layers:
+            try:
+                return model, deepen(start.model, model)
+            except ValueError as exc:
+                raise InputError(f"{config.init}: cannot start a {model_config.layers}-layer TEM from its "
+                                 f"{start.config.layers} layers: {exc}") from exc
         if start.stage != 2 or sizes != theirs:
             raise InputError(f"{config.init}: init needs a Stage II checkpoint with the config's sizes "
                              f"({sizes}), this one is stage {start.stage} {theirs}")

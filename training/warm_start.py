@@ -1,4 +1,5 @@
-"""Start a Stage II lifter from a trained one with a longer window (e.g. N = 9 -> N = 27 at the same s).
+"""Start a Stage II lifter from a trained one with a longer window (e.g. N = 9 -> N = 27 at the same s), or
+with a deeper TEM (`deepen`: more transformer layers over the frames, the new ones starting as identities).
 
 Everything that does not depend on the window length is copied as is: SEM, the TEM layers, both heads.
 What does depend on it is mapped so the trained model's view of time is kept:
@@ -11,6 +12,10 @@ What does depend on it is mapped so the trained model's view of time is kept:
   the positional embedding before them) keep their fresh initialisation.
 
 The sizes that define the weights (channel, d_hid, layers, joints) must match; `frames` may grow.
+
+`deepen` keeps the window and every weight, and appends TEM layers whose attention output projection and
+second feed-forward layer are zero: each pre-norm layer then adds nothing to its input (x + 0), so the deeper
+model starts with exactly the trained model's predictions and training grows the new layers from there.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from torch import Tensor
 
 from pstmo.model import PSTMO
 
-__all__ = ["centre_placed", "widen_window"]
+__all__ = ["centre_placed", "deepen", "widen_window"]
 
 
 def centre_placed(embedding: Tensor, frames: int) -> Tensor:
@@ -71,5 +76,34 @@ def widen_window(source: PSTMO, target: PSTMO) -> list[str]:
         for name, tensor in mapped.items():
             if ours[name].shape != tensor.shape:
                 raise ValueError(f"{name}: shape {tuple(tensor.shape)} does not fit {tuple(ours[name].shape)}")
+            ours[name].copy_(tensor)
+    return sorted(mapped)
+
+
+def deepen(source: PSTMO, target: PSTMO) -> list[str]:
+    """Copy `source` into `target`, which has the same window and sizes but more TEM layers; the extra layers
+    (after the trained ones) become identities (zero attention output and second feed-forward weights).
+
+    Returns the names of the tensors copied from `source` or zeroed. Raises ValueError when anything but the
+    TEM depth differs or `target` is not deeper."""
+    old, new = source.config, target.config
+    theirs_config, ours_config = old.to_dict(), new.to_dict()
+    for key in ("frames", "tds", "causal", "stride_num", "channel", "d_hid", "num_joints"):
+        if theirs_config[key] != ours_config[key]:
+            raise ValueError(f"{key} differs ({theirs_config[key]} vs {ours_config[key]})")
+    if new.layers <= old.layers:
+        raise ValueError(f"the target has {new.layers} TEM layers, not more than the source's {old.layers}")
+    theirs = source.state_dict()
+    ours = target.state_dict()
+    mapped: dict[str, Tensor] = dict(theirs)
+    for index in range(old.layers, new.layers):
+        for part in ("attn.out", "ffn.fc2"):
+            for kind in ("weight", "bias"):
+                name = f"tem.layers.{index}.{part}.{kind}"
+                mapped[name] = torch.zeros_like(ours[name])
+    with torch.no_grad():
+        for name, tensor in mapped.items():
+            if name not in ours or ours[name].shape != tensor.shape:
+                raise ValueError(f"{name}: does not fit the deeper model")
             ours[name].copy_(tensor)
     return sorted(mapped)

@@ -8,7 +8,7 @@ from pstmo.config import ModelConfig
 from pstmo.errors import InputError
 from pstmo.model import PSTMO
 from training.trainer import Trainer, train
-from training.warm_start import centre_placed, widen_window
+from training.warm_start import centre_placed, deepen, widen_window
 
 
 def _model(frames: int, **sizes) -> PSTMO:
@@ -55,3 +55,20 @@ def test_a_training_run_can_start_a_longer_window_from_a_trained_shorter_one(tin
     with pytest.raises(InputError, match="init needs"):
         Trainer(tiny_config(pretrained=None, out_dir=str(tmp_path / "c"), init=str(first.best_checkpoint),
                             model={"preset": None, "frames": 27, "layers": 2, "channel": 16, "d_hid": 64}), 2)
+
+
+def test_a_deeper_tem_starts_with_exactly_the_shallower_models_predictions():
+    shallow, deep = _model(9, layers=2), _model(9, layers=4)
+    mapped = deepen(shallow, deep)
+    assert "tem.layers.3.ffn.fc2.weight" in mapped and "tem.layers.1.attn.qkv.weight" in mapped
+    x = torch.randn(3, 9, 17, 2) * 0.3
+    with torch.no_grad():
+        for ours, theirs in zip(deep(x), shallow(x), strict=True):
+            assert torch.allclose(ours, theirs, atol=1e-6)
+
+
+def test_deepening_refuses_a_different_window_or_a_model_that_is_not_deeper():
+    with pytest.raises(ValueError, match="frames differs"):
+        deepen(_model(9, layers=2), _model(27, layers=3))
+    with pytest.raises(ValueError, match="not more"):
+        deepen(_model(9, layers=2), _model(9, layers=2))
