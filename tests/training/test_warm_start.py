@@ -72,3 +72,18 @@ def test_deepening_refuses_a_different_window_or_a_model_that_is_not_deeper():
         deepen(_model(9, layers=2), _model(27, layers=3))
     with pytest.raises(ValueError, match="not more"):
         deepen(_model(9, layers=2), _model(9, layers=2))
+
+
+def test_a_training_run_can_start_a_deeper_tem_from_a_trained_shallower_lifter(tiny_config, tmp_path):
+    first = train(tiny_config(pretrained=None, finetune_epochs=1, out_dir=str(tmp_path / "a")), 2)
+    sizes = load_checkpoint(first.best_checkpoint).config.to_dict()
+    trainer = Trainer(tiny_config(pretrained=None, out_dir=str(tmp_path / "b"), init=str(first.best_checkpoint),
+                                  model={**sizes, "preset": None, "layers": sizes["layers"] + 1}), 2)
+    trainer.log.close()
+    assert trainer.model.config.layers == sizes["layers"] + 1
+    trained = load_checkpoint(first.best_checkpoint).model.state_dict()
+    assert all(torch.equal(trainer.model.state_dict()[name], tensor) for name, tensor in trained.items())
+    with pytest.raises(InputError, match="cannot start a"):
+        Trainer(tiny_config(pretrained=None, out_dir=str(tmp_path / "c"), init=str(first.best_checkpoint),
+                            model={**sizes, "preset": None, "frames": 27, "stride_num": None,
+                                   "layers": sizes["layers"] + 1}), 2)
