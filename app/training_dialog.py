@@ -245,6 +245,7 @@ class TrainingDialog(QtWidgets.QDialog):
         self._done_checkpoint: str | None = None
         self._check_worker: CallWorker | None = None
         self.finished_checkpoint: str | None = None
+        self._checking = ""  # the checkpoint the running check is about
 
     # ------------------------------------------------------------------------------------- process
 
