@@ -30,6 +30,8 @@ def averaged_checkpoint(sources: list[str | Path]) -> LoadedCheckpoint:
     others (counters) are the first's."""
     loaded = [load_checkpoint(source) for source in sources]
     first = loaded[0]
+    if len(loaded) == 1:
+        return first
     for source, other in zip(sources[1:], loaded[1:], strict=True):
         if other.stage != first.stage or other.config.to_dict() != first.config.to_dict():
             raise InputError(f"{source}: cannot average with {sources[0]}: a different model "
@@ -43,8 +45,7 @@ def averaged_checkpoint(sources: list[str | Path]) -> LoadedCheckpoint:
         else:
             averaged[name] = tensor
     first.model.load_state_dict(averaged)
-    if len(loaded) > 1:
-        first.metadata = {**first.metadata, "averaged_from": [str(source) for source in sources]}
+    first.metadata = {**first.metadata, "averaged_from": [str(source) for source in sources]}
     return first
 
 

@@ -72,12 +72,7 @@ def widen_window(source: PSTMO, target: PSTMO) -> list[str]:
             mapped[name] = ours[name].clone()
             keep = min(length, source_embedding.shape[1])
             mapped[name][:, :keep] = source_embedding[:, :keep]
-    with torch.no_grad():
-        for name, tensor in mapped.items():
-            if ours[name].shape != tensor.shape:
-                raise ValueError(f"{name}: shape {tuple(tensor.shape)} does not fit {tuple(ours[name].shape)}")
-            ours[name].copy_(tensor)
-    return sorted(mapped)
+    return _copied(mapped, ours)
 
 
 def deepen(source: PSTMO, target: PSTMO) -> list[str]:
@@ -101,9 +96,16 @@ def deepen(source: PSTMO, target: PSTMO) -> list[str]:
             for kind in ("weight", "bias"):
                 name = f"tem.layers.{index}.{part}.{kind}"
                 mapped[name] = torch.zeros_like(ours[name])
+    return _copied(mapped, ours)
+
+
+def _copied(mapped: dict[str, Tensor], ours: dict[str, Tensor]) -> list[str]:
+    """Copy each `mapped` tensor into the target state `ours` (its tensors share the model's storage); returns
+    the copied names, sorted. ValueError when a name is missing or a shape does not fit."""
     with torch.no_grad():
         for name, tensor in mapped.items():
             if name not in ours or ours[name].shape != tensor.shape:
-                raise ValueError(f"{name}: does not fit the deeper model")
+                fits = tuple(ours[name].shape) if name in ours else "nothing"
+                raise ValueError(f"{name}: shape {tuple(tensor.shape)} does not fit {fits}")
             ours[name].copy_(tensor)
     return sorted(mapped)
