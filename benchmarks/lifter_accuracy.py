@@ -5,7 +5,9 @@ the CMU BVH clips seen by virtual cameras: the numbers every campaign candidate 
 
 - H36M: S9 + S11, Protocol 1 / 2 per action, every `--every`-th frame, through `pstmo.Lifter` with flip
   (the same call as `main.py evaluate`, which gives the full tables); GT 2D also at 25 fps (every other
-  frame of each clip: the frame rate of much real video, where motion moves twice as far per frame).
+  frame of each clip: the frame rate of much real video, where motion moves twice as far per frame), and
+  that 25 fps input cut into short clips (4 s, 100 frames, each lifted on its own like a phone clip: a long
+  window sees more edge padding there).
 - CMU (cross-dataset): every clip of `../shared/data/cmu_bvh`, H36M-17 joints from the BVH, four seeded
   virtual cameras each (3-6 m, 0.8-2 m high, focal 0.8-1.6 x width), exact 2D: P-MPJPE and MPJPE.
 Prints one JSON object; `--out` also writes it.
@@ -30,12 +32,27 @@ from training.data_h36m import load_h36m  # noqa: E402
 from training.evaluation import evaluate_h36m  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHORT_CLIP_FRAMES = 100
+"""Length of the short clips (frames at 25 fps: 4 s)."""
 
 
 def score(lifter: Lifter, sequences: list, every: int) -> dict:
     report = evaluate_h36m(lifter, sequences, every=every, flip=True)
     keys = ("mpjpe_mm", "p_mpjpe_mm", "mpjve_mm", "frames")
     return {key: round(report[key], 2) if isinstance(report[key], float) else report[key] for key in keys}
+
+
+def halved_rate(sequences: list) -> list:
+    """Every other frame of each clip (50 -> 25 fps)."""
+    return [dataclasses.replace(s, keypoints_2d=s.keypoints_2d[::2], pose_3d=s.pose_3d[::2], pose_world=None,
+                                fps=s.fps / 2) for s in sequences]
+
+
+def short_clips(sequences: list, length: int) -> list:
+    """Each clip cut into consecutive pieces of `length` frames (a shorter tail piece is dropped)."""
+    return [dataclasses.replace(s, name=f"{s.name}@{start}", keypoints_2d=s.keypoints_2d[start:start + length],
+                                pose_3d=s.pose_3d[start:start + length])
+            for s in sequences for start in range(0, len(s.keypoints_2d) - length + 1, length)]
 
 
 def main() -> None:
@@ -55,9 +72,10 @@ def main() -> None:
         sequences = load_h36m(args.h36m, ["S9", "S11"], input_2d=name)
         results[f"h36m_{name}"] = score(lifter, sequences, args.every)
         if name == "gt":
-            halved = [dataclasses.replace(s, keypoints_2d=s.keypoints_2d[::2], pose_3d=s.pose_3d[::2], pose_world=None,
-                                          fps=s.fps / 2) for s in sequences]
+            halved = halved_rate(sequences)
             results["h36m_gt_25fps"] = score(lifter, halved, max(1, args.every // 2))
+            results["h36m_gt_25fps_4s_clips"] = score(lifter, short_clips(halved, SHORT_CLIP_FRAMES),
+                                                      max(1, args.every // 2))
     results["cmu_virtual"] = score(lifter, load_bvh_folder(args.cmu, fps=50.0, views=4, seed=0), 1)
     emit({
         "benchmark": "lifter_accuracy", "checkpoint": args.checkpoint, "model": lifter.config.to_dict(),
