@@ -16,7 +16,6 @@ Prints one JSON object; `--out` also writes it.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -44,15 +43,13 @@ def score(lifter: Lifter, sequences: list, every: int) -> dict:
 
 def halved_rate(sequences: list) -> list:
     """Every other frame of each clip (50 -> 25 fps)."""
-    return [dataclasses.replace(s, keypoints_2d=s.keypoints_2d[::2], pose_3d=s.pose_3d[::2], pose_world=None,
-                                fps=s.fps / 2) for s in sequences]
+    return [s.select(slice(None, None, 2), fps=s.fps / 2) for s in sequences]
 
 
 def short_clips(sequences: list, length: int) -> list:
     """Each clip cut into consecutive pieces of `length` frames (a shorter tail piece is dropped)."""
-    return [dataclasses.replace(s, name=f"{s.name}@{start}", keypoints_2d=s.keypoints_2d[start:start + length],
-                                pose_3d=s.pose_3d[start:start + length])
-            for s in sequences for start in range(0, len(s.keypoints_2d) - length + 1, length)]
+    return [s.select(slice(start, start + length), name=f"{s.name}@{start}")
+            for s in sequences for start in range(0, len(s) - length + 1, length)]
 
 
 def main() -> None:

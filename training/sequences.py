@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -64,6 +64,14 @@ class PoseSequence:
 
     def __len__(self) -> int:
         return len(self.keypoints_2d)
+
+    def select(self, frames: slice, **changes) -> PoseSequence:
+        """A copy holding only `frames` of every per-frame array (2D, 3D, world poses, `valid`); `changes`
+        replace other fields (e.g. `fps` after taking every other frame, `name` of a cut piece)."""
+        per_frame = {name: None if value is None else value[frames]
+                     for name, value in (("keypoints_2d", self.keypoints_2d), ("pose_3d", self.pose_3d),
+                                         ("pose_world", self.pose_world), ("valid", self.valid))}
+        return replace(self, **per_frame, **changes)
 
 
 def root_relative(pose_3d: np.ndarray) -> np.ndarray:

@@ -130,3 +130,16 @@ def test_evaluation_predicts_exactly_what_the_apps_lifter_predicts(h36m_dir, tmp
     every_seventh = predict_sequences(lifter, [clip], every=7, velocity=True)
     np.testing.assert_allclose(every_seventh.predicted[every_seventh.rows], expected[::7], atol=1e-6)
     np.testing.assert_allclose(every_seventh.predicted[every_seventh.next_rows], expected[1::7], atol=1e-6)
+
+
+def test_selecting_frames_cuts_every_per_frame_array_together_and_keeps_the_rest():
+    frames = np.arange(10, dtype=np.float32)
+    clip = PoseSequence(name="c", keypoints_2d=np.broadcast_to(frames[:, None, None], (10, 17, 2)),
+                        pose_3d=np.broadcast_to(frames[:, None, None], (10, 17, 3)),
+                        pose_world=np.broadcast_to(frames[:, None, None], (10, 17, 3)),
+                        valid=frames % 3 > 0, image_size=(640, 480), fps=50, action="Walking")
+    halved = clip.select(slice(None, None, 2), fps=25)
+    piece = clip.select(slice(4, 7), name="c@4")
+    assert len(halved) == 5 and halved.fps == 25 and halved.pose_world[:, 0, 0].tolist() == [0, 2, 4, 6, 8]
+    assert piece.name == "c@4" and piece.pose_3d[:, 0, 0].tolist() == [4, 5, 6]
+    assert piece.valid.tolist() == [True, True, False] and piece.action == "Walking" and clip.name == "c"
