@@ -76,7 +76,8 @@ def main() -> None:
     results["cmu_virtual"] = score(lifter, load_bvh_folder(args.cmu, fps=50.0, views=4, seed=0), 1)
     emit({
         "benchmark": "lifter_accuracy", "checkpoint": args.checkpoint, "model": lifter.config.to_dict(),
-        "training": lifter.metadata.get("training", {}), "every": args.every, "flip": True, **results,
+        "training": lifter.metadata.get("training", {}), "every": args.every, "flip": True,
+        "precision": str(lifter.dtype).removeprefix("torch."), **results,
         "seconds": round(time.time() - started, 1), **machine_info(),
     }, args.out)
 

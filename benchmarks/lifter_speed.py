@@ -207,6 +207,13 @@ def h36m_precision(checkpoint: Path, arch: dict, shared: Path, frames_per_sequen
     return result
 
 
+def auto_precision() -> dict:
+    """What the product's default precision ('auto') resolves to on this machine's CPU: the dtype of
+    `Lifter.lift` and of stream pushes, so the rows above that the product uses can be read off."""
+    lifter = Lifter(*make_model("pstmo-s-81"), device="cpu")
+    return {"lift": str(lifter.dtype).removeprefix("torch."), "stream": str(lifter.stream_dtype).removeprefix("torch.")}
+
+
 def summarise(rows: list[dict]) -> dict:
     """Per model, precision and thread count (CPU; no flip, and also flip for the shipped lifters): the best
     frames/s over batch sizes, against the authors' given number (paper-sized models, 2 threads) and against
@@ -272,6 +279,7 @@ def main() -> int:
         "seconds": round(time.perf_counter() - started, 1),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "reference_given": {"fps_2_threads_batch_160_no_flip": REFERENCE_FPS, "latency_ms": REFERENCE_LATENCY_MS},
+        "auto_precision_here": auto_precision(),
         "summary": summarise(rows),
         "checks": checks,
         "rows": rows,

@@ -11,6 +11,7 @@ from motion.exporters import FORMATS
 from motion.smoothing import CHOICES as SMOOTHING_CHOICES
 from pipeline.cli_detect import add_detector_options, detector_options
 from pipeline.settings import PEOPLE_SCALES, UP_AXES, PipelineSettings
+from pstmo.device import PRECISIONS
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -18,6 +19,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     add_detector_options(parser)
     parser.add_argument("--checkpoint", default=None, help="lifter checkpoint (default: the one in assets/models/)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--precision", default="auto", choices=PRECISIONS,
+                        help="lifter precision (default auto: bfloat16 on CUDA and on CPUs with native bfloat16)")
     parser.add_argument("--person", default="main",
                         help="whom to follow: 'main' (default: box height x frames seen), 'largest', 'longest', "
                              "a tracker id, or 'all' (process: everyone seen >= 1 s, one file per person and "
@@ -94,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.pipeline import Cancelled, Pipeline
 
     settings = PipelineSettings(detector=args.detector, detector_options=detector_options(args),
-                                checkpoint=args.checkpoint, device=args.device,
+                                checkpoint=args.checkpoint, device=args.device, precision=args.precision,
                                 flip=not args.no_flip, smoothing=args.smoothing, person=args.person,
                                 max_frames=args.max_frames, **motion_settings(args))
     progress = TqdmProgress(enabled=not args.quiet)

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.pipeline import Pipeline
 
     settings = PipelineSettings(detector=args.detector, detector_options=detector_options(args),
-                                checkpoint=args.checkpoint, device=args.device,
+                                checkpoint=args.checkpoint, device=args.device, precision=args.precision,
                                 flip=not args.no_flip, smoothing=args.smoothing, person=args.person,
                                 live_mode=args.mode, max_frames=args.max_frames, **motion_settings(args))
     if args.out:

@@ -186,7 +186,8 @@ class Pipeline:
         them (same detector and options; same checkpoint and device; same live checkpoint)."""
         old = self.settings
         same_detector = (old.detector, old.detector_options) == (settings.detector, settings.detector_options)
-        same_lifter = (old.checkpoint, old.device) == (settings.checkpoint, settings.device)
+        same_lifter = (old.checkpoint, old.device, old.precision) == (settings.checkpoint, settings.device,
+                                                                       settings.precision)
         same_live = same_lifter and (old.live_checkpoint, old.live_mode) == (settings.live_checkpoint,
                                                                              settings.live_mode)
         return Pipeline(settings, detector=self._detector if same_detector else None,
@@ -267,7 +268,7 @@ class Pipeline:
             path = self._check_checkpoint(live)
             from pstmo import Lifter as TorchLifter
 
-            lifter = TorchLifter.from_checkpoint(path, device=self.settings.device)
+            lifter = TorchLifter.from_checkpoint(path, device=self.settings.device, dtype=self.settings.precision)
             if live:
                 self._live_lifter = lifter
             else:

@@ -11,6 +11,7 @@ from detectors.tracker import parse_person
 from motion.exporters import FORMATS
 from motion.postprocessing import SCALES as PEOPLE_SCALES
 from motion.smoothing import CHOICES as SMOOTHING_CHOICES
+from pstmo.device import PRECISIONS
 from pstmo.errors import InputError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +63,8 @@ class PipelineSettings:
     detector_options: extra keyword options for the detector.
     checkpoint: lifter checkpoint (safetensors + JSON); None = the shipped default.
     device: "auto", "cpu" or "cuda".
+    precision: the lifter's compute precision, one of `pstmo.device.PRECISIONS`: "auto" (bfloat16 on CUDA and
+        on a CPU with native bfloat16, else float32; `pstmo.device.resolve_dtype`), "float32" or "bfloat16".
     flip: flip test-time augmentation in the lifter (slower, a little more accurate).
     smoothing: offline smoothing method of `motion.postprocess` ("none", "one_euro", "savgol", "butterworth");
         savgol by default (measured: 60.2 vs 61.9 mm MPJPE, 4.9 vs 29.5 mm acceleration error, see docs/motion.md).
@@ -86,6 +89,7 @@ class PipelineSettings:
     detector_options: dict[str, Any] = field(default_factory=dict)
     checkpoint: str | None = None
     device: str = "auto"
+    precision: str = "auto"
     flip: bool = True
     smoothing: str = "savgol"
     person: str | int = "main"
@@ -114,6 +118,8 @@ class PipelineSettings:
             raise InputError(f"people scale must be one of {', '.join(PEOPLE_SCALES)}, got {self.people_scale!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise InputError(f"device must be auto, cpu or cuda, got {self.device!r}")
+        if self.precision not in PRECISIONS:
+            raise InputError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.live_mode not in ("causal", "centred"):
             raise InputError(f"live mode must be causal or centred, got {self.live_mode!r}")
         if self.max_frames is not None and self.max_frames < 1:

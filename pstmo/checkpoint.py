@@ -21,7 +21,7 @@ from torch import Tensor, nn
 
 from pstmo.atomic import write_atomically
 from pstmo.config import ModelConfig
-from pstmo.device import resolve_device
+from pstmo.device import DTYPE_NAMES, resolve_device
 from pstmo.errors import InputError
 from pstmo.model import PSTMO, PSTMOPretrain
 
@@ -30,7 +30,7 @@ FORMAT_VERSION = 1
 JOINT_LAYOUT = "h36m17"
 OFFICIAL_SUFFIXES = (".pth", ".pt", ".bin", ".tar")
 
-_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+_DTYPES = {name: getattr(torch, name) for name in DTYPE_NAMES}
 
 MAX_HEADER_BYTES = 64 << 20
 """Largest checkpoint JSON read (ours are a few kilobytes, metadata and training history included)."""

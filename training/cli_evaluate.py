@@ -12,6 +12,7 @@ import json
 import time
 from pathlib import Path
 
+from pstmo.device import PRECISIONS
 from pstmo.errors import InputError
 
 
@@ -28,6 +29,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation")
     parser.add_argument("--batch", type=int, default=None, help="frames per forward pass (default: the lifter's)")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--precision", default="auto", choices=PRECISIONS,
+                        help="lifter precision (default auto: bfloat16 on CUDA and on CPUs with native bfloat16)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--json", default=None, help="write the results here (JSON)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -52,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    lifter = Lifter.from_checkpoint(args.checkpoint, device=device, dtype="auto")
+    lifter = Lifter.from_checkpoint(args.checkpoint, device=device, dtype=args.precision)
     kind = _dataset_kind(args)
     started = time.time()
     bar = None

@@ -92,8 +92,8 @@ class TrainConfig(BaseModel):
     # machinery
     out_dir: str = "runs/default"
     device: str = "auto"
-    bf16: bool = True  # bf16 autocast on CUDA
-    cpu_bf16: bool = False  # bf16 autocast of the training step on the CPU (AVX-512 BF16); validation stays float32
+    bf16: bool = True  # bf16 autocast on CUDA; validation at the lifter's "auto" precision (False: float32)
+    cpu_bf16: bool = False  # bf16 autocast of the training step on the CPU (AVX-512 BF16)
     compile: bool = False
     threads: int | None = Field(None, ge=1)
     seed: int = 0

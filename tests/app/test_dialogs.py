@@ -23,6 +23,7 @@ def test_the_settings_dialog_returns_the_edited_settings(qtbot, checkpoints):
     dialog = SettingsDialog(PipelineSettings())
     qtbot.addWidget(dialog)
     dialog.device.setCurrentText("cpu")
+    dialog.precision.setCurrentText("float32")
     dialog.flip.setChecked(False)
     dialog.smoothing.setCurrentIndex(dialog.smoothing.findData("butterworth"))
     dialog.person.setEditText("2")
@@ -32,6 +33,7 @@ def test_the_settings_dialog_returns_the_edited_settings(qtbot, checkpoints):
     assert dialog.checkpoint.state == "ok" and "Stage II lifter" in dialog.checkpoint.note.text()
     settings = dialog.settings()
     assert (settings.device, settings.flip, settings.smoothing, settings.person) == ("cpu", False, "butterworth", 2)
+    assert settings.precision == "float32"
     assert settings.checkpoint == str(checkpoints["centred"])
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+import pstmo.device as device_module
 import pstmo.lifter as lifter_module
 from pstmo.errors import InputError
 from pstmo.lifter import Lifter, window_indices
@@ -45,7 +46,7 @@ def test_lift_matches_the_straightforward_per_window_computation(causal, flip):
     model, config = tiny_model(causal=causal)
     track = random_track(40)
     expected = straightforward_lift(model, config, track, flip)
-    got = Lifter(model, config, device="cpu").lift(track, IMAGE_SIZE, flip=flip, batch_size=6)
+    got = Lifter(model, config, device="cpu", dtype="float32").lift(track, IMAGE_SIZE, flip=flip, batch_size=6)
     np.testing.assert_allclose(got, expected, atol=1e-5)
 
 
@@ -178,7 +179,7 @@ def test_cancel_stops_lifting_and_leaves_the_rest_nan(centred):
 def test_bfloat16_stays_close_to_float32():
     model, config = tiny_model()
     track = random_track(20)
-    full = Lifter(model, config, device="cpu").lift(track, IMAGE_SIZE)
+    full = Lifter(model, config, device="cpu", dtype="float32").lift(track, IMAGE_SIZE)
     half = Lifter(model, config, device="cpu", dtype=torch.bfloat16).lift(track, IMAGE_SIZE)
     assert half.dtype == np.float32
     scale = np.abs(full).max()
@@ -189,8 +190,21 @@ def test_auto_device_is_cuda_only_when_available():
     model, config = tiny_model()
     lifter = Lifter(model, config)
     assert lifter.device.type == ("cuda" if torch.cuda.is_available() else "cpu")
-    if lifter.device.type == "cpu":
-        assert Lifter(model, config, dtype="auto").dtype == torch.float32
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_auto_precision_on_the_cpu_is_bfloat16_only_with_native_bfloat16_and_streams_stay_float32(
+        monkeypatch, native):
+    monkeypatch.setattr(device_module, "cpu_has_native_bfloat16", lambda: native)
+    model, config = tiny_model()
+    lifter = Lifter(model, config, device="cpu")
+    assert lifter.dtype == (torch.bfloat16 if native else torch.float32)
+    assert lifter.stream_dtype == torch.float32
+
+
+def test_an_explicit_precision_is_used_for_streams_too():
+    model, config = tiny_model()
+    assert Lifter(model, config, device="cpu", dtype="bfloat16").stream_dtype == torch.bfloat16
 
 
 def test_a_model_without_embed_is_refused():
@@ -201,7 +215,8 @@ def test_a_model_without_embed_is_refused():
 
 def test_authors_checkpoint_lifts_its_fixture_window_to_the_fixture_output(shared_dir: Path):
     fixture = shared_dir / "fixtures/official_pstmo/stage2_L3_C64_F27"
-    lifter = Lifter.from_checkpoint(fixture.with_suffix(".pth"), device="cpu", frames=27, layers=3, channel=64)
+    lifter = Lifter.from_checkpoint(fixture.with_suffix(".pth"), device="cpu", dtype="float32", frames=27, layers=3,
+                                    channel=64)
     io = np.load(fixture.parent / (fixture.name + "_io.npz"))
     window = image_coordinates(io["input_2d"][0], *IMAGE_SIZE)  # (27, 17, 2) pixels
     poses = lifter.lift(window, IMAGE_SIZE, flip=False)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
+from pstmo import device as device_module
 from pstmo.errors import InputError
 from pstmo.lifter import Lifter
 from tests.core.lifter_helpers import (  # noqa: F401 (single_thread is a fixture)
@@ -37,10 +39,23 @@ def _stream_all(lifter: Lifter, track: np.ndarray, flip: bool) -> tuple[list[tup
 @pytest.mark.parametrize("frames", [1, 5, 30])
 def test_streaming_gives_the_offline_poses(causal, flip, frames):
     model, config = tiny_model(causal=causal)
-    lifter = Lifter(model, config, device="cpu")
+    lifter = Lifter(model, config, device="cpu", dtype="float32")
     track = random_track(frames, seed=frames)
     _, streamed = _stream_all(lifter, track, flip)
     np.testing.assert_allclose(streamed, lifter.lift(track, IMAGE_SIZE, flip=flip), atol=1e-5)
+
+
+def test_under_auto_bfloat16_streaming_stays_within_bfloat16_rounding_of_the_offline_poses(monkeypatch):
+    monkeypatch.setattr(device_module, "cpu_has_native_bfloat16", lambda: True)
+    model, config = tiny_model()
+    lifter = Lifter(model, config, device="cpu")
+    assert (lifter.dtype, lifter.stream_dtype) == (torch.bfloat16, torch.float32)
+    track = random_track(30)
+    _, streamed = _stream_all(lifter, track, flip=True)
+    exact = Lifter(model, config, device="cpu", dtype="float32").lift(track, IMAGE_SIZE)
+    np.testing.assert_allclose(streamed, exact, atol=1e-5)
+    offline = lifter.lift(track, IMAGE_SIZE)
+    assert 0 < np.abs(offline - streamed).max() < 0.02 * np.abs(exact).max()
 
 
 def test_a_centred_model_answers_each_frame_half_a_receptive_field_later():
@@ -62,7 +77,7 @@ def test_a_causal_model_answers_every_frame_at_once():
 
 def test_flush_starts_a_new_sequence():
     model, config = tiny_model()
-    lifter = Lifter(model, config, device="cpu")
+    lifter = Lifter(model, config, device="cpu", dtype="float32")
     stream = lifter.stream(IMAGE_SIZE)
     first, second = random_track(12, seed=1), random_track(12, seed=2)
     for keypoints in first:

@@ -81,6 +81,16 @@ def test_a_single_frame_is_lifted(centred_checkpoint):
     assert result.joints.shape == (1, 17, 3) and not np.isnan(result.joints).any()
 
 
+def test_the_precision_setting_reaches_the_lifter_and_a_new_precision_reloads_it(centred_checkpoint):
+    import torch
+
+    pipeline = make_pipeline(centred_checkpoint, precision="bfloat16")
+    assert pipeline.lifter().dtype == torch.bfloat16
+    exact = pipeline.reconfigured(PipelineSettings(checkpoint=str(centred_checkpoint), device="cpu",
+                                                   precision="float32"))
+    assert exact.lifter().dtype == torch.float32
+
+
 def test_a_missing_checkpoint_is_an_input_error_naming_the_file(tmp_path):
     pipeline = Pipeline(PipelineSettings(checkpoint=str(tmp_path / "nope.json")), detector=ScriptedDetector())
     with pytest.raises(InputError, match="nope.json"):

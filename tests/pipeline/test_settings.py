@@ -31,7 +31,7 @@ def test_settings_round_trip_through_a_dict_and_ignore_unknown_keys():
 
 @pytest.mark.parametrize("field,value", [("device", "tpu"), ("smoothing", "magic"), ("live_mode", "fast"),
                                          ("max_frames", 0), ("up", "x"),
-                                         ("people_scale", "tallest")])
+                                         ("people_scale", "tallest"), ("precision", "float16")])
 def test_bad_settings_raise_a_value_error(field, value):
     with pytest.raises(ValueError):
         PipelineSettings(**{field: value})
