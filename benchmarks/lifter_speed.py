@@ -37,6 +37,7 @@ from benchmarks.report import emit, machine_info  # noqa: E402
 from pipeline.settings import MODELS_DIR  # noqa: E402
 from pstmo.checkpoint import load_checkpoint  # noqa: E402
 from pstmo.config import ModelConfig, preset  # noqa: E402
+from pstmo.device import resolve_dtype  # noqa: E402
 from pstmo.lifter import Lifter  # noqa: E402
 from pstmo.model import PSTMO  # noqa: E402
 from pstmo.transforms import normalize_screen_coordinates  # noqa: E402
@@ -210,8 +211,9 @@ def h36m_precision(checkpoint: Path, arch: dict, shared: Path, frames_per_sequen
 def auto_precision() -> dict:
     """What the product's default precision ('auto') resolves to on this machine's CPU: the dtype of
     `Lifter.lift` and of stream pushes, so the rows above that the product uses can be read off."""
-    lifter = Lifter(*make_model("pstmo-s-81"), device="cpu")
-    return {"lift": str(lifter.dtype).removeprefix("torch."), "stream": str(lifter.stream_dtype).removeprefix("torch.")}
+    cpu = torch.device("cpu")
+    return {path: str(resolve_dtype("auto", cpu, streaming=path == "stream")).removeprefix("torch.")
+            for path in ("lift", "stream")}
 
 
 def summarise(rows: list[dict]) -> dict:

@@ -45,16 +45,18 @@ def cpu_has_native_bfloat16() -> bool:
     bfloat16 matrix products beat float32 (elsewhere bfloat16 is emulated and slower)."""
     import torch
 
-    capabilities = getattr(torch.cpu, "get_capabilities", dict)()
+    capabilities = torch.cpu.get_capabilities()
     return bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
 
 
-def resolve_dtype(dtype: torch.dtype | str, device: torch.device) -> torch.dtype:
+def resolve_dtype(dtype: torch.dtype | str, device: torch.device, *, streaming: bool = False) -> torch.dtype:
     """Compute dtype: float32, bfloat16 or float16; 'auto' -> bfloat16 (float16 without bf16) on CUDA,
     bfloat16 on a CPU with native bfloat16 (`cpu_has_native_bfloat16`), else float32.
 
-    Measured for the shipped N = 81 default on S9/S11 (benchmarks/results/lifter_precision_default_n81.json):
-    bfloat16 moves MPJPE by 0.002 mm and lifts 1.3-1.5x faster on one thread."""
+    `streaming`: for one window at a time (stream pushes), where 'auto' on the CPU is float32: casting costs
+    more than bfloat16 saves there (N = 81 default, flip, one thread: 5.3-5.7 ms a push in bfloat16, 4.5 ms in
+    float32; `benchmarks/results/lifter_speed_shipped.json`). Batched lifting in bfloat16 moves the shipped
+    default's MPJPE by 0.002 mm (`lifter_precision_default_n81.json`) and runs 1.3-1.5x faster on one thread."""
     import torch
 
     dtypes = {name: getattr(torch, name) for name in DTYPE_NAMES}
@@ -62,7 +64,7 @@ def resolve_dtype(dtype: torch.dtype | str, device: torch.device) -> torch.dtype
         if dtype == "auto":
             if device.type == "cuda":
                 return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-            return torch.bfloat16 if cpu_has_native_bfloat16() else torch.float32
+            return torch.bfloat16 if cpu_has_native_bfloat16() and not streaming else torch.float32
         if dtype not in dtypes:
             raise ValueError(f"unknown dtype {dtype!r}; use 'auto', 'float32', 'bfloat16' or 'float16'")
         dtype = dtypes[dtype]

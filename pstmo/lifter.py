@@ -104,9 +104,8 @@ class Lifter:
     `device`: 'auto' (CUDA when available), 'cpu', 'cuda', ... `dtype`: compute precision: float32,
     bfloat16 or float16 (TEM and MOFA under autocast: matrix products in that precision; SEM and the returned
     poses stay float32), or 'auto' (default; `pstmo.device.resolve_dtype`: bfloat16/float16 on CUDA, bfloat16
-    on a CPU with native bfloat16, else float32). Under 'auto' on the CPU, stream pushes (one window at a
-    time) stay float32: there casting costs more than bfloat16 saves (measured on the N = 81 default with
-    flip, one thread: 5.3-5.7 ms a push in bfloat16 against 4.5 ms in float32), so `stream_dtype` is float32.
+    on a CPU with native bfloat16, else float32). Stream pushes run in `stream_dtype`: the same, except that
+    'auto' on the CPU streams in float32, faster there for one window at a time (`resolve_dtype`'s `streaming`).
     """
 
     def __init__(
@@ -121,7 +120,7 @@ class Lifter:
                 raise InputError(f"lifter: the model has no {name}(); a Stage II P-STMO model is needed")
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype, self.device)
-        self.stream_dtype = torch.float32 if dtype == "auto" and self.device.type == "cpu" else self.dtype
+        self.stream_dtype = resolve_dtype(dtype, self.device, streaming=True)
         self.model = model.to(self.device).eval()
         self.config = config
         self.metadata: dict[str, Any] = {}
@@ -177,12 +176,12 @@ class Lifter:
         (cheap) and bfloat16 would round the 2D input to about 2 pixels at the image edge."""
         return self.model.embed(x)
 
-    def _estimate(self, windows: Tensor, dtype: torch.dtype | None = None) -> Tensor:
+    def _estimate(self, windows: Tensor, dtype: torch.dtype) -> Tensor:
         """(V, B, N, C) window features -> (B, 17, 3) float32 poses (flip-averaged, root zeroed); TEM and MOFA
-        in `dtype` (None: `self.dtype`)."""
+        in `dtype` (`self.dtype` offline, `self.stream_dtype` for streams)."""
         variants, batch = windows.shape[:2]
         flat = windows.reshape(variants * batch, *windows.shape[2:])
-        with self._autocast(self.dtype if dtype is None else dtype):
+        with self._autocast(dtype):
             # `forward_center` (when the model has it) skips the multi-frame head the lifter does not use
             if self._has_forward_center:
                 center = self.model.forward_center(flat)
@@ -246,7 +245,7 @@ class Lifter:
                         return out
                     last = min(first + batch_size, stop)
                     windows = features[:, local[first - start : last - start]]
-                    out[first:last] = self._estimate(windows).cpu().numpy()
+                    out[first:last] = self._estimate(windows, self.dtype).cpu().numpy()
                     if progress is not None:
                         progress(last, total)
         return out
